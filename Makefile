@@ -1,0 +1,60 @@
+# The two commands of the course: `make book` builds the website, `make test` runs every test.
+# Both set up the environment themselves: a virtual environment in .venv, created on first use
+# and reinstalled only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+
+# Quiet TensorFlow's C++ logging in every process we start (kernels inherit it).
+export TF_CPP_MIN_LOG_LEVEL := 3
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+BOOK_DIR  := book
+BOOK_HTML := $(BOOK_DIR)/_build/html
+# Strict build used by `make test`: warnings are errors, every cell must run cleanly.
+BOOK_STRICT := --warningiserror --nitpick --keep-going
+
+.PHONY: help setup book book-strict test lint unit solutions site lab bench clean
+
+help:
+	@echo "make book   build the website into $(BOOK_HTML) (sets everything up first)"
+	@echo "make test   lint, unit tests, strict book build, exercise checks, browser test"
+	@echo "make lab    JupyterLab on this repository with the course environment"
+	@echo "make bench  timings and model-quality benchmarks (not part of make test)"
+	@echo "make clean  remove build outputs (keeps .venv)"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; got " + sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build $(BOOK_DIR)
+	@echo "The website is in $(BOOK_HTML)/index.html"
+
+book-strict: $(STAMP)
+	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_STRICT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(PY) -m pytest -m "not browser"
+
+test: lint unit book-strict
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:
+	rm -rf $(BOOK_DIR)/_build .pytest_cache .ruff_cache artifacts
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
