@@ -138,9 +138,7 @@ def check_float(
         lo = "-inf" if minimum is None else f"{minimum:g}"
         hi = "inf" if maximum is None else f"{maximum:g}"
         bracket = ("[", "]") if inclusive else ("(", ")")
-        raise ValueError(
-            f"`{name}` must be in {bracket[0]}{lo}, {hi}{bracket[1]}; got {value:g}."
-        )
+        raise ValueError(f"`{name}` must be in {bracket[0]}{lo}, {hi}{bracket[1]}; got {value:g}.")
     return value
 
 
