@@ -1,0 +1,45 @@
+"""Every data set of the course, generated or shipped with an installed package, never downloaded.
+
+- `series`: synthetic series, windows, time-ordered splits and scaling (Chapter 3).
+- `tasks`: the adding problem (Chapters 2 and 4) and the copy task (Chapter 4).
+- `sunspots`: yearly sunspot numbers bundled with statsmodels (Chapter 6a).
+- `text`: a character corpus shipped with Python itself (Chapter 6b).
+- `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
+
+Use it as::
+
+    from course_lib import datasets
+    X, y = datasets.adding_problem(1000, timesteps=50)
+"""
+
+from course_lib.datasets.digits import load_digit_sequences
+from course_lib.datasets.series import (
+    ForecastingData,
+    SeriesScaler,
+    make_forecasting_data,
+    make_windows,
+    periodic_series,
+    sine_series,
+    split_by_time,
+)
+from course_lib.datasets.sunspots import load_sunspots
+from course_lib.datasets.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task
+from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequences
+
+__all__ = [
+    "ADDING_BASELINE_MSE",
+    "CharVocabulary",
+    "ForecastingData",
+    "SeriesScaler",
+    "adding_problem",
+    "copy_task",
+    "load_corpus",
+    "load_digit_sequences",
+    "load_sunspots",
+    "make_char_sequences",
+    "make_forecasting_data",
+    "make_windows",
+    "periodic_series",
+    "sine_series",
+    "split_by_time",
+]

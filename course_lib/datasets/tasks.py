@@ -1,0 +1,143 @@
+"""Synthetic memory tasks: the adding problem and the copy task.
+
+Both are generated with `np.random.default_rng(seed)` and probe how far back a
+recurrent network can carry information. A model that forgets scores exactly the
+published baseline, so "did it learn anything?" has a crisp answer.
+
+Introduced in Chapter 2 (BPTT and vanishing gradients) and used again in Chapter 4 (LSTM).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.validation import check_int
+
+__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "copy_task"]
+
+ADDING_BASELINE_MSE = 1.0 / 6.0
+"""MSE of always predicting 1 on the adding problem.
+
+The target is the sum of two independent U[0, 1) values: mean 1, variance
+2 * 1/12 = 1/6. Predicting the mean, the best a model that ignores the markers can do,
+therefore scores 1/6. Introduced in Chapter 2 (BPTT and vanishing gradients).
+"""
+
+
+def adding_problem(
+    n_samples: int, timesteps: int, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generate the adding problem (Hochreiter & Schmidhuber, 1997).
+
+    Each sequence has two input features per step:
+
+    - feature 0: a value drawn uniformly from [0, 1);
+    - feature 1: a marker, 1 at exactly two steps and 0 elsewhere. As in Le et al.
+      (2015) and Arjovsky et al. (2016), the first marked step is drawn uniformly
+      from the first half, `[0, timesteps // 2)`, and the second from the second
+      half, `[timesteps // 2, timesteps)`.
+
+    The target is the sum of the two marked values. The first marker sits on average
+    `timesteps / 4` steps from the start, so the gradient that teaches the model to
+    remember it has to travel back through about `3 * timesteps / 4` steps. Always
+    predicting 1 scores `ADDING_BASELINE_MSE` (= 1/6); a model has learned the task
+    only when its MSE falls well below that.
+
+    Args:
+        n_samples: number of sequences.
+        timesteps: length of each sequence, at least 2.
+        seed: seed of `np.random.default_rng`. Defaults to `0`.
+
+    Returns:
+        `(X, y)`: float32 arrays of shapes `(batch, timesteps, 2)` and `(batch, 1)`,
+        with `batch = n_samples`.
+
+    Example:
+    >>> X, y = adding_problem(4, 50, seed=0)
+    >>> X.shape, y.shape
+    ((4, 50, 2), (4, 1))
+    >>> X[:, :, 1].sum(axis=1).tolist()
+    [2.0, 2.0, 2.0, 2.0]
+
+    Introduced in Chapter 2 (BPTT and vanishing gradients); used again in Chapter 4 (LSTM).
+    """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    timesteps = check_int(timesteps, "timesteps", minimum=2)
+    seed = check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    half = timesteps // 2
+    values = rng.random((n_samples, timesteps))  # (B, T), uniform in [0, 1)
+    first = rng.integers(0, half, size=n_samples)  # (B,)
+    second = rng.integers(half, timesteps, size=n_samples)  # (B,)
+    rows = np.arange(n_samples)
+    markers = np.zeros((n_samples, timesteps))  # (B, T)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=-1).astype(np.float32)  # (B, T, 2)
+    # Sum the float32 values the model actually sees, so y is exact for X.
+    y = (X[rows, first, 0] + X[rows, second, 0])[:, None]  # (B, 1)
+    return X, y.astype(np.float32)
+
+
+def copy_task(
+    n_samples: int,
+    *,
+    n_symbols: int = 8,
+    length: int = 10,
+    delay: int = 20,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generate the copy task: remember `length` symbols across `delay` blank steps.
+
+    Token ids: the data symbols are `0 .. n_symbols - 1`, the blank is `n_symbols` and
+    the 'go' marker is `n_symbols + 1`. Every sequence has
+    `T = length + delay + 1 + length` steps, laid out as
+
+    - steps `0 .. length - 1`: input the random symbols; label blank;
+    - the next `delay` steps: input blank; label blank;
+    - step `length + delay`: input 'go'; label blank;
+    - the last `length` steps: input blank; label the symbols, in the same order.
+
+    So after the 'go' marker the model must output the symbols it saw `length + delay + 1`
+    steps earlier. Labels use the input ids; 'go' never appears in `y`, so an output
+    layer with `n_symbols + 1` classes and `sparse_categorical_crossentropy` suffices.
+    A model with no memory can at best output blanks and then guess uniformly, a mean
+    cross-entropy of `length * log(n_symbols) / T` per step.
+
+    Args:
+        n_samples: number of sequences.
+        n_symbols: number of distinct data symbols, at least 1. Defaults to `8`.
+        length: number of symbols to copy, at least 1. Defaults to `10`.
+        delay: number of blank steps between the symbols and 'go', at least 0.
+            Defaults to `20`.
+        seed: seed of `np.random.default_rng`. Defaults to `0`.
+
+    Returns:
+        `(X, y)`: `X` float32 one-hot of shape `(batch, timesteps, n_symbols + 2)` and
+        `y` int32 labels of shape `(batch, timesteps)`, with `batch = n_samples` and
+        `timesteps = 2 * length + delay + 1`.
+
+    Example:
+    >>> X, y = copy_task(2, n_symbols=4, length=3, delay=2, seed=0)
+    >>> X.shape, y.shape
+    ((2, 9, 6), (2, 9))
+    >>> bool((y[:, -3:] == X[:, :3].argmax(-1)).all())
+    True
+
+    Introduced in Chapter 4 (LSTM).
+    """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
+    length = check_int(length, "length", minimum=1)
+    delay = check_int(delay, "delay", minimum=0)
+    seed = check_int(seed, "seed", minimum=0)
+    blank, go = n_symbols, n_symbols + 1
+    timesteps = 2 * length + delay + 1
+    symbols = np.random.default_rng(seed).integers(0, n_symbols, size=(n_samples, length))
+    tokens = np.full((n_samples, timesteps), blank, dtype=np.int32)  # (B, T)
+    tokens[:, :length] = symbols
+    tokens[:, length + delay] = go
+    y = np.full((n_samples, timesteps), blank, dtype=np.int32)  # (B, T)
+    y[:, -length:] = symbols
+    X = np.eye(n_symbols + 2, dtype=np.float32)[tokens]  # (B, T, n_symbols + 2)
+    return X, y

@@ -1,0 +1,627 @@
+"""Tests of `course_lib.cells`: the NumPy cells against `keras.layers` with the same weights.
+
+Every comparison records its largest |NumPy - Keras| difference in `LARGEST_DIFF`; the last
+test prints the table (run with `-s` to see it) and asserts every entry is below `TOL`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib import cells  # noqa: E402
+
+TOL = 1e-5
+LARGEST_DIFF: dict[str, float] = {}  # cell type -> largest |NumPy - Keras| seen in this run
+CELL_TYPES = ("SimpleRNN", "LSTM", "GRU reset_after=True", "GRU reset_after=False")
+
+KERAS_LAYERS = {
+    "SimpleRNN": keras.layers.SimpleRNN,
+    "LSTM": keras.layers.LSTM,
+    "GRU": keras.layers.GRU,
+}
+FORWARDS = {
+    "SimpleRNN": cells.simple_rnn_forward,
+    "LSTM": cells.lstm_forward,
+    "GRU": cells.gru_forward,
+}
+N_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def _cell_type(kind: str, options: dict) -> str:
+    if kind == "GRU":
+        return f"GRU reset_after={options.get('reset_after', True)}"
+    return kind
+
+
+def _parts(result) -> list[np.ndarray]:
+    """A forward or layer result as a list of NumPy arrays (Keras 3 returns tuples)."""
+    items = list(result) if isinstance(result, tuple | list) else [result]
+    return [np.asarray(keras.ops.convert_to_numpy(item)) for item in items]
+
+
+def _compare(ours, theirs, cell_type: str) -> float:
+    """Largest |ours - theirs| over all returned arrays, after checking the structure."""
+    ours_parts, their_parts = _parts(ours), _parts(theirs)
+    assert len(ours_parts) == len(their_parts), "different number of returned arrays"
+    for a, b in zip(ours_parts, their_parts, strict=True):
+        assert a.shape == b.shape, f"shape {a.shape} != Keras shape {b.shape}"
+        assert a.dtype == np.float64
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(ours_parts, their_parts, strict=True))
+    LARGEST_DIFF[cell_type] = max(LARGEST_DIFF.get(cell_type, 0.0), diff)
+    return diff
+
+
+def _set_random_weights(layer, rng: np.random.Generator) -> list[np.ndarray]:
+    """Give a built layer random weights of a size that keeps the states in range."""
+    units = layer.cell.units
+    kernel, recurrent_kernel, *bias = layer.get_weights()  # Keras order
+    weights = [
+        rng.normal(scale=0.6, size=kernel.shape),  # (F, kH)
+        rng.normal(scale=0.9 / np.sqrt(units), size=recurrent_kernel.shape),  # (H, kH)
+        *(rng.normal(scale=0.6, size=b.shape) for b in bias),  # (kH,) or (2, 3H)
+    ]
+    weights = [w.astype("float32") for w in weights]
+    layer.set_weights(weights)
+    return weights
+
+
+# --------------------------------------------------------------------------------------
+# Random weights: the NumPy forward passes against the Keras layers
+# --------------------------------------------------------------------------------------
+
+# (kind, batch, timesteps, features, units, flags). Flags: seq = return_sequences,
+# state = return_state, back = go_backwards, init = initial_state, nobias = use_bias=False,
+# before = GRU reset_after=False, relu/sigmoid/linear = SimpleRNN activation.
+CASES = [
+    ("SimpleRNN", 1, 1, 1, 1, ""),
+    ("SimpleRNN", 3, 7, 2, 5, "seq"),
+    ("SimpleRNN", 4, 12, 5, 8, "relu seq state"),
+    ("SimpleRNN", 2, 6, 3, 4, "sigmoid back seq"),
+    ("SimpleRNN", 2, 5, 4, 3, "linear nobias init state"),
+    ("SimpleRNN", 3, 9, 2, 6, "relu init back seq state"),
+    ("LSTM", 1, 1, 1, 1, ""),
+    ("LSTM", 2, 8, 3, 4, "seq"),
+    ("LSTM", 4, 12, 5, 8, "seq state init"),
+    ("LSTM", 3, 6, 2, 5, "back seq state"),
+    ("LSTM", 2, 5, 4, 3, "nobias state"),
+    ("LSTM", 1, 10, 1, 2, "init back"),
+]
+for _variant in ("", "before "):
+    CASES += [
+        ("GRU", 1, 1, 1, 1, _variant),
+        ("GRU", 2, 8, 3, 4, _variant + "seq"),
+        ("GRU", 4, 12, 5, 8, _variant + "seq state init"),
+        ("GRU", 3, 6, 2, 5, _variant + "back seq state"),
+        ("GRU", 2, 5, 4, 3, _variant + "nobias"),
+    ]
+
+
+def _options(kind: str, flags: str) -> dict:
+    """Keyword arguments shared by the Keras layer and the NumPy forward pass."""
+    flags = set(flags.split())
+    options = {
+        name: True
+        for flag, name in (
+            ("seq", "return_sequences"),
+            ("state", "return_state"),
+            ("back", "go_backwards"),
+        )
+        if flag in flags
+    }
+    if kind == "GRU":
+        options["reset_after"] = "before" not in flags
+    for activation in ("relu", "sigmoid", "linear"):
+        if activation in flags:
+            options["activation"] = activation
+    return options
+
+
+def _case_id(case) -> str:
+    kind, batch, timesteps, features, units, flags = case
+    return f"{kind}-B{batch}-T{timesteps}-F{features}-H{units}-{flags.replace(' ', '-')}".strip("-")
+
+
+@pytest.mark.parametrize(("seed", "case"), list(enumerate(CASES)), ids=[_case_id(c) for c in CASES])
+def test_forward_matches_keras_with_random_weights(seed, case):
+    kind, batch, timesteps, features, units, flags = case
+    rng = np.random.default_rng(seed)
+    options = _options(kind, flags)
+    use_initial_state = "init" in flags
+    use_bias = "nobias" not in flags
+    layer = KERAS_LAYERS[kind](units, use_bias=use_bias, **options)
+    layer.build((None, timesteps, features))
+    weights = _set_random_weights(layer, rng)
+
+    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
+    states = [
+        rng.normal(scale=0.5, size=(batch, units)).astype("float32") for _ in range(N_STATES[kind])
+    ]
+    if use_initial_state:
+        keras_result = layer(x, initial_state=states)
+    else:
+        keras_result = layer(x)
+
+    bias = weights[2] if use_bias else None
+    ours = FORWARDS[kind](
+        x,
+        weights[0],
+        weights[1],
+        bias,
+        initial_state=states if use_initial_state else None,
+        **options,
+    )
+    diff = _compare(ours, keras_result, _cell_type(kind, options))
+    assert diff < TOL
+
+
+# --------------------------------------------------------------------------------------
+# Fixed initializers: Keras and NumPy against closed-form answers
+# --------------------------------------------------------------------------------------
+
+X_FIXED = np.array(
+    [
+        [[1.0, 0.5], [-2.0, 1.0], [0.5, 0.5], [3.0, -1.0]],
+        [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [-1.0, 0.0]],
+    ],
+    dtype="float32",
+)  # (batch=2, timesteps=4, features=2)
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_linear_simple_rnn_with_ones_and_identity_is_a_running_sum(go_backwards):
+    layer = keras.layers.SimpleRNN(
+        3,
+        activation="linear",
+        kernel_initializer=keras.initializers.Ones(),
+        recurrent_initializer=keras.initializers.Identity(),
+        bias_initializer=keras.initializers.Zeros(),
+        return_sequences=True,
+        go_backwards=go_backwards,
+    )
+    keras_out = keras.ops.convert_to_numpy(layer(X_FIXED))
+    step_sums = X_FIXED.sum(axis=2)  # (B, T)
+    if go_backwards:
+        step_sums = step_sums[:, ::-1]  # processing order, which Keras keeps in its output
+    expected = np.repeat(np.cumsum(step_sums, axis=1)[:, :, None], 3, axis=2)  # (B, T, 3)
+    ours = cells.forward_like(layer, X_FIXED)
+    np.testing.assert_allclose(keras_out, expected, atol=1e-5)
+    np.testing.assert_allclose(ours, expected, atol=1e-12)
+    _compare(ours, keras_out, "SimpleRNN")
+
+
+def test_lstm_with_zero_kernels_and_constant_bias_has_closed_form():
+    b = 0.5
+    layer = keras.layers.LSTM(
+        2,
+        kernel_initializer="zeros",
+        recurrent_initializer="zeros",
+        bias_initializer=keras.initializers.Constant(b),
+        unit_forget_bias=False,
+        return_sequences=True,
+    )
+    keras_out = keras.ops.convert_to_numpy(layer(X_FIXED))
+    # Every gate sees only the bias: i = f = o = s, candidate g; c_t = s c_{t-1} + s g.
+    s, g = 1.0 / (1.0 + np.exp(-b)), np.tanh(b)
+    t = np.arange(1, 5)
+    c = s * g * (1.0 - s**t) / (1.0 - s)  # (T,)
+    expected = np.broadcast_to((s * np.tanh(c))[None, :, None], (2, 4, 2))  # (B, T, H)
+    ours = cells.forward_like(layer, X_FIXED)
+    np.testing.assert_allclose(keras_out, expected, atol=1e-6)
+    np.testing.assert_allclose(ours, expected, atol=1e-12)
+    _compare(ours, keras_out, "LSTM")
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_with_zero_kernels_and_constant_bias_has_closed_form(reset_after):
+    b = 0.5
+    layer = keras.layers.GRU(
+        2,
+        kernel_initializer="zeros",
+        recurrent_initializer="zeros",
+        bias_initializer=keras.initializers.Constant(b),
+        reset_after=reset_after,
+        return_sequences=True,
+    )
+    keras_out = keras.ops.convert_to_numpy(layer(X_FIXED))
+
+    def sig(a):
+        return 1.0 / (1.0 + np.exp(-a))
+
+    if reset_after:  # input and recurrent biases both equal b
+        z, r = sig(2 * b), sig(2 * b)
+        candidate = np.tanh(b + r * b)
+    else:
+        z = sig(b)
+        candidate = np.tanh(b)
+    t = np.arange(1, 5)
+    h = candidate * (1.0 - z**t)  # h_t = z h_{t-1} + (1 - z) candidate, h_0 = 0
+    expected = np.broadcast_to(h[None, :, None], (2, 4, 2))  # (B, T, H)
+    ours = cells.forward_like(layer, X_FIXED)
+    np.testing.assert_allclose(keras_out, expected, atol=1e-6)
+    np.testing.assert_allclose(ours, expected, atol=1e-12)
+    _compare(ours, keras_out, f"GRU reset_after={reset_after}")
+
+
+# --------------------------------------------------------------------------------------
+# layer_weights and forward_like
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs", "bias_shape"),
+    [
+        ("SimpleRNN", {"activation": "relu"}, (3,)),
+        ("LSTM", {}, (12,)),
+        ("GRU", {"reset_after": True}, (2, 9)),
+        ("GRU", {"reset_after": False}, (9,)),
+        ("LSTM", {"use_bias": False}, None),
+    ],
+)
+def test_layer_weights_reads_layer_and_cell(kind, kwargs, bias_shape):
+    layer = KERAS_LAYERS[kind](3, **kwargs)
+    layer.build((None, 5, 2))
+    expected = layer.get_weights()
+    for source in (layer, layer.cell):
+        weights = cells.layer_weights(source)
+        assert set(weights) == {"kernel", "recurrent_kernel", "bias"}
+        np.testing.assert_array_equal(weights["kernel"], expected[0])
+        np.testing.assert_array_equal(weights["recurrent_kernel"], expected[1])
+        assert weights["kernel"].dtype == np.float64
+        if bias_shape is None:
+            assert weights["bias"] is None
+        else:
+            assert weights["bias"].shape == bias_shape
+            np.testing.assert_array_equal(weights["bias"], expected[2])
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs"),
+    [
+        ("SimpleRNN", {"activation": "relu", "go_backwards": True, "return_sequences": True}),
+        ("LSTM", {"return_state": True, "go_backwards": True}),
+        ("GRU", {"reset_after": False, "return_sequences": True, "return_state": True}),
+        ("GRU", {"reset_after": True, "go_backwards": True, "return_sequences": True}),
+    ],
+)
+def test_forward_like_uses_the_layer_configuration(kind, kwargs):
+    rng = np.random.default_rng(7)
+    layer = KERAS_LAYERS[kind](4, **kwargs)
+    layer.build((None, 6, 3))
+    _set_random_weights(layer, rng)
+    x = rng.normal(size=(2, 6, 3)).astype("float32")
+    diff = _compare(cells.forward_like(layer, x), layer(x), _cell_type(kind, kwargs))
+    assert diff < TOL
+    # keyword arguments override the configuration
+    last = cells.forward_like(layer, x, return_sequences=False, return_state=False)
+    assert last.shape == (2, 4)
+
+
+def test_forward_like_accepts_a_cell_with_keras_rnn():
+    rng = np.random.default_rng(3)
+    cell = keras.layers.GRUCell(3, reset_after=False)
+    rnn = keras.layers.RNN(cell, return_sequences=True)
+    x = rng.normal(size=(2, 5, 2)).astype("float32")
+    keras_out = rnn(x)
+    assert _compare(cells.forward_like(rnn, x), keras_out, "GRU reset_after=False") < TOL
+    from_cell = cells.forward_like(cell, x, return_sequences=True)
+    np.testing.assert_allclose(from_cell, cells.forward_like(rnn, x), atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# Step functions against the forward passes (NumPy only)
+# --------------------------------------------------------------------------------------
+
+
+def _numpy_weights(rng, features, units, gates, bias_shape):
+    kernel = rng.normal(scale=0.6, size=(features, gates * units))  # (F, kH)
+    recurrent_kernel = rng.normal(scale=0.5, size=(units, gates * units))  # (H, kH)
+    bias = None if bias_shape is None else rng.normal(scale=0.3, size=bias_shape)
+    return kernel, recurrent_kernel, bias
+
+
+STEP_CASES = [
+    ("SimpleRNN", {"activation": "tanh"}, (4,)),
+    ("SimpleRNN", {"activation": "relu"}, None),
+    ("LSTM", {}, (16,)),
+    ("LSTM", {}, None),
+    ("GRU", {"reset_after": True}, (2, 12)),
+    ("GRU", {"reset_after": False}, (12,)),
+    ("GRU", {"reset_after": True}, None),
+]
+
+
+@pytest.mark.parametrize(("kind", "kwargs", "bias_shape"), STEP_CASES)
+def test_steps_equal_the_forward_pass(kind, kwargs, bias_shape):
+    rng = np.random.default_rng(11)
+    batch, timesteps, features, units = 3, 5, 2, 4
+    gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
+    kernel, recurrent_kernel, bias = _numpy_weights(rng, features, units, gates, bias_shape)
+    x = rng.normal(size=(batch, timesteps, features))  # (B, T, F)
+    states = [rng.normal(size=(batch, units)) for _ in range(N_STATES[kind])]  # (B, H) each
+    forward = FORWARDS[kind]
+    sequence, *final = forward(
+        x,
+        kernel,
+        recurrent_kernel,
+        bias,
+        initial_state=states,
+        return_sequences=True,
+        return_state=True,
+        **kwargs,
+    )
+    one_step = forward(x[:, :1], kernel, recurrent_kernel, bias, initial_state=states, **kwargs)
+
+    state = list(states)
+    for t in range(timesteps):
+        if kind == "SimpleRNN":
+            state = [
+                cells.simple_rnn_step(x[:, t], state[0], kernel, recurrent_kernel, bias, **kwargs)
+            ]
+        elif kind == "LSTM":
+            state = list(cells.lstm_step(x[:, t], *state, kernel, recurrent_kernel, bias))
+        else:
+            state = [cells.gru_step(x[:, t], state[0], kernel, recurrent_kernel, bias, **kwargs)]
+        np.testing.assert_allclose(state[0], sequence[:, t], atol=1e-12)
+        if t == 0:  # one step equals the forward pass with timesteps=1
+            np.testing.assert_allclose(state[0], one_step, atol=1e-12)
+    for ours, theirs in zip(state, final, strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_go_backwards_equals_forward_on_the_reversed_sequence():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 6, 3))
+    weights = _numpy_weights(rng, 3, 4, 4, (16,))
+    backwards = cells.lstm_forward(x, *weights, go_backwards=True, return_sequences=True)
+    forwards = cells.lstm_forward(x[:, ::-1], *weights, return_sequences=True)
+    np.testing.assert_allclose(backwards, forwards, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# Gates
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_lstm_gates_rebuild_the_states(go_backwards):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 7, 2))
+    weights = _numpy_weights(rng, 2, 5, 4, (20,))
+    h0, c0 = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    sequence, h, c, gates = cells.lstm_forward(
+        x,
+        *weights,
+        initial_state=[h0, c0],
+        return_sequences=True,
+        return_state=True,
+        go_backwards=go_backwards,
+        return_gates=True,
+    )
+    assert set(gates) == {"input", "forget", "candidate", "output"}
+    for name, value in gates.items():
+        assert value.shape == (3, 7, 5), name
+    for name in ("input", "forget", "output"):
+        assert np.all((gates[name] > 0) & (gates[name] < 1)), name
+    c_t = c0
+    for t in range(7):  # processing order
+        c_t = gates["forget"][:, t] * c_t + gates["input"][:, t] * gates["candidate"][:, t]
+        np.testing.assert_allclose(gates["output"][:, t] * np.tanh(c_t), sequence[:, t], atol=1e-12)
+    np.testing.assert_allclose(c_t, c, atol=1e-12)
+    np.testing.assert_allclose(sequence[:, -1], h, atol=1e-12)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_gru_gates_rebuild_the_states(reset_after, go_backwards):
+    rng = np.random.default_rng(4)
+    units = 4
+    x = rng.normal(size=(2, 6, 3))
+    kernel, recurrent_kernel, bias = _numpy_weights(
+        rng, 3, units, 3, (2, 3 * units) if reset_after else (3 * units,)
+    )
+    h0 = rng.normal(size=(2, units))
+    sequence, gates = cells.gru_forward(
+        x,
+        kernel,
+        recurrent_kernel,
+        bias,
+        reset_after=reset_after,
+        initial_state=h0,
+        return_sequences=True,
+        go_backwards=go_backwards,
+        return_gates=True,
+    )
+    assert set(gates) == {"update", "reset", "candidate"}
+    order = range(5, -1, -1) if go_backwards else range(6)
+    input_bias = bias[0] if reset_after else bias
+    h_prev = h0
+    for step, t in enumerate(order):
+        z, r, candidate = (gates[k][:, step] for k in ("update", "reset", "candidate"))
+        x_h = x[:, t] @ kernel[:, 2 * units :] + input_bias[2 * units :]  # (B, H)
+        if reset_after:
+            recurrent_h = r * (h_prev @ recurrent_kernel[:, 2 * units :] + bias[1, 2 * units :])
+        else:
+            recurrent_h = (r * h_prev) @ recurrent_kernel[:, 2 * units :]
+        np.testing.assert_allclose(candidate, np.tanh(x_h + recurrent_h), atol=1e-12)
+        h_prev = z * h_prev + (1.0 - z) * candidate
+        np.testing.assert_allclose(h_prev, sequence[:, step], atol=1e-12)
+
+
+def test_outputs_are_float64_for_float32_inputs():
+    x = np.ones((1, 2, 3), dtype=np.float32)
+    out = cells.simple_rnn_forward(
+        x, np.ones((3, 2), dtype=np.float32), np.eye(2, dtype=np.float32)
+    )
+    assert out.dtype == np.float64
+
+
+# --------------------------------------------------------------------------------------
+# Error messages
+# --------------------------------------------------------------------------------------
+
+X = np.zeros((4, 6, 3))  # (batch=4, timesteps=6, features=3)
+H16 = np.zeros((4, 16))
+
+
+def _lstm_weights(units=16, features=3):
+    return np.zeros((features, 4 * units)), np.zeros((units, 4 * units)), np.zeros(4 * units)
+
+
+ERROR_CASES = [
+    (
+        lambda: cells.simple_rnn_forward(np.zeros((32, 10)), np.zeros((10, 4)), np.zeros((4, 4))),
+        "`x` must be 3-D (batch, timesteps, features); got shape (32, 10).",
+    ),
+    (
+        lambda: cells.lstm_forward(X, np.zeros((3, 64)), np.zeros((16, 48))),
+        "`recurrent_kernel` must have shape (16, 64) for units=16 (LSTM: 4 gates); got shape (16, 48).",
+    ),
+    (
+        lambda: cells.gru_forward(X, np.zeros((3, 48)), np.zeros((16, 32))),
+        "`recurrent_kernel` must have shape (16, 48) for units=16 (GRU: 3 gates); got shape (16, 32).",
+    ),
+    (
+        lambda: cells.simple_rnn_forward(X, np.zeros((3, 16)), np.zeros((16, 32))),
+        "`recurrent_kernel` must have shape (16, 16) for units=16 (SimpleRNN); got shape (16, 32).",
+    ),
+    (
+        lambda: cells.lstm_forward(X, np.zeros((3, 64)), np.zeros(64)),
+        "`recurrent_kernel` must be 2-D (units, 4 * units); got shape (64,).",
+    ),
+    (
+        lambda: cells.lstm_forward(X, np.zeros((5, 64)), np.zeros((16, 64))),
+        "`kernel` must have shape (3, 64) for features=3 and units=16 (LSTM: 4 gates); got shape (5, 64).",
+    ),
+    (
+        lambda: cells.gru_forward(X, np.zeros((3, 16)), np.zeros((16, 48))),
+        "`kernel` must have shape (3, 48) for features=3 and units=16 (GRU: 3 gates); got shape (3, 16).",
+    ),
+    (
+        lambda: cells.lstm_forward(X, np.zeros((3, 64)), np.zeros((16, 64)), np.zeros(48)),
+        "`bias` must have shape (64,) for units=16 (LSTM: 4 gates); got shape (48,).",
+    ),
+    (
+        lambda: cells.gru_forward(X, np.zeros((3, 48)), np.zeros((16, 48)), np.zeros(48)),
+        "`bias` must have shape (2, 48) for units=16 (GRU: 3 gates, reset_after=True: "
+        "input and recurrent biases); got shape (48,).",
+    ),
+    (
+        lambda: cells.gru_forward(
+            X, np.zeros((3, 48)), np.zeros((16, 48)), np.zeros((2, 48)), reset_after=False
+        ),
+        "`bias` must have shape (48,) for units=16 (GRU: 3 gates, reset_after=False); got shape (2, 48).",
+    ),
+    (
+        lambda: cells.simple_rnn_forward(
+            X, np.zeros((3, 16)), np.zeros((16, 16)), initial_state=np.zeros((2, 16))
+        ),
+        "`initial_state[0]` must have shape (4, 16) (batch=4, units=16); got shape (2, 16).",
+    ),
+    (
+        lambda: cells.gru_forward(
+            X, np.zeros((3, 48)), np.zeros((16, 48)), initial_state=np.zeros(16)
+        ),
+        "`initial_state[0]` must be 2-D (batch, units); got shape (16,).",
+    ),
+    (
+        lambda: cells.lstm_forward(X, *_lstm_weights(), initial_state=H16),
+        "`initial_state` must be a list [h, c] of two (batch, units) arrays; got shape (4, 16).",
+    ),
+    (
+        lambda: cells.lstm_forward(X, *_lstm_weights(), initial_state=[H16, np.zeros((4, 8))]),
+        "`initial_state[1]` must have shape (4, 16) (batch=4, units=16); got shape (4, 8).",
+    ),
+    (
+        lambda: cells.simple_rnn_forward(
+            X, np.zeros((3, 16)), np.zeros((16, 16)), activation="softmax"
+        ),
+        "`activation` must be one of 'tanh', 'relu', 'linear', 'sigmoid'; got 'softmax'.",
+    ),
+    (
+        lambda: cells.simple_rnn_forward([["a"]], np.zeros((3, 16)), np.zeros((16, 16))),
+        "`x` must be a numeric array",
+    ),
+    (
+        lambda: cells.simple_rnn_step(np.zeros((1, 2, 3)), H16, np.zeros((3, 16)), np.eye(16)),
+        "`x_t` must be 2-D (batch, features); got shape (1, 2, 3).",
+    ),
+    (
+        lambda: cells.simple_rnn_step(
+            np.zeros((4, 3)), np.zeros((4, 8)), np.zeros((3, 16)), np.eye(16)
+        ),
+        "`h` must have shape (4, 16) (batch=4, units=16); got shape (4, 8).",
+    ),
+    (
+        lambda: cells.lstm_step(np.zeros((4, 3)), H16, np.zeros((1, 16)), *_lstm_weights()),
+        "`c` must have shape (4, 16) (batch=4, units=16); got shape (1, 16).",
+    ),
+    (
+        lambda: cells.gru_step(np.zeros((4, 2)), H16, np.zeros((3, 48)), np.zeros((16, 48))),
+        "`kernel` must have shape (2, 48) for features=2 and units=16 (GRU: 3 gates); got shape (3, 48).",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), ERROR_CASES, ids=[m[:40] for _, m in ERROR_CASES])
+def test_errors_name_the_argument_and_the_shapes(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+def test_layer_weights_rejects_other_layers_and_unbuilt_layers():
+    with pytest.raises(
+        ValueError, match=re.escape("SimpleRNN, LSTM or GRU layer, or its cell; got Dense.")
+    ):
+        cells.layer_weights(keras.layers.Dense(3))
+    with pytest.raises(ValueError, match=re.escape("got an unbuilt LSTM. Call it on a batch")):
+        cells.layer_weights(keras.layers.LSTM(3))
+    with pytest.raises(ValueError, match=re.escape("got an unbuilt GRUCell")):
+        cells.layer_weights(keras.layers.GRUCell(3))
+    with pytest.raises(
+        ValueError, match=re.escape("got Bidirectional (pass `layer.forward_layer`")
+    ):
+        cells.layer_weights(keras.layers.Bidirectional(keras.layers.LSTM(3)))
+
+
+def test_forward_like_rejects_activations_the_numpy_cells_lack():
+    x = np.zeros((1, 2, 3))
+    lstm = keras.layers.LSTM(2, activation="relu")
+    lstm.build((None, 2, 3))
+    with pytest.raises(ValueError, match=re.escape("got 'relu' and 'sigmoid'")):
+        cells.forward_like(lstm, x)
+    gru = keras.layers.GRU(2, recurrent_activation="hard_sigmoid")
+    gru.build((None, 2, 3))
+    with pytest.raises(ValueError, match=re.escape("got 'tanh' and 'hard_sigmoid'")):
+        cells.forward_like(gru, x)
+    rnn = keras.layers.SimpleRNN(2, activation="elu")
+    rnn.build((None, 2, 3))
+    with pytest.raises(ValueError, match=re.escape("`layer` uses activation 'elu'")):
+        cells.forward_like(rnn, x)
+
+
+# --------------------------------------------------------------------------------------
+# Summary: keep this test last
+# --------------------------------------------------------------------------------------
+
+
+def test_largest_difference_per_cell_type_is_below_tolerance():
+    missing = [name for name in CELL_TYPES if name not in LARGEST_DIFF]
+    if missing:
+        pytest.skip(f"the Keras comparisons for {missing} did not run (run the whole file)")
+    print("\nLargest |NumPy - Keras| per cell type:")
+    for name in CELL_TYPES:
+        print(f"  {name:<22} {LARGEST_DIFF[name]:.3e}")
+    worst = {name: diff for name, diff in LARGEST_DIFF.items() if not diff < TOL}
+    assert not worst, f"differences above {TOL:g}: {worst}"

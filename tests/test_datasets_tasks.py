@@ -1,0 +1,132 @@
+"""Tests of course_lib.datasets.tasks: the adding problem and the copy task."""
+
+import doctest
+
+import numpy as np
+import pytest
+
+import course_lib.datasets.tasks as tasks_module
+from course_lib.datasets import ADDING_BASELINE_MSE, adding_problem, copy_task
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(tasks_module)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+# --- adding problem ---------------------------------------------------------------------
+
+
+def test_adding_problem_shapes_dtypes_and_values():
+    X, y = adding_problem(64, 30, seed=0)
+    assert X.shape == (64, 30, 2) and y.shape == (64, 1)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    values = X[:, :, 0]
+    assert values.min() >= 0.0 and values.max() < 1.0
+
+
+def test_adding_problem_has_one_marker_in_each_half_and_target_is_the_marked_sum():
+    n, timesteps = 500, 21
+    X, y = adding_problem(n, timesteps, seed=4)
+    markers = X[:, :, 1]
+    assert set(np.unique(markers).tolist()) == {0.0, 1.0}
+    np.testing.assert_array_equal(markers.sum(axis=1), np.full(n, 2.0))
+    half = timesteps // 2
+    np.testing.assert_array_equal(markers[:, :half].sum(axis=1), np.ones(n))
+    np.testing.assert_array_equal(markers[:, half:].sum(axis=1), np.ones(n))
+    marked_sum = (X[:, :, 0] * markers).sum(axis=1)
+    np.testing.assert_allclose(y[:, 0], marked_sum, rtol=1e-6)
+    # Both halves are used in full: markers land on the first and the last step too.
+    assert markers[:, 0].any() and markers[:, -1].any()
+
+
+def test_adding_problem_works_for_the_shortest_sequences():
+    X, y = adding_problem(10, 2)
+    np.testing.assert_array_equal(X[:, :, 1], np.ones((10, 2)))
+    np.testing.assert_allclose(y[:, 0], X[:, :, 0].sum(axis=1), rtol=1e-6)
+
+
+def test_predicting_one_scores_the_baseline_mse():
+    assert ADDING_BASELINE_MSE == pytest.approx(1 / 6)
+    _, y = adding_problem(200_000, 4, seed=1)
+    mse_of_one = float(np.mean((y.astype(np.float64) - 1.0) ** 2))
+    assert abs(mse_of_one - ADDING_BASELINE_MSE) < 0.005
+    assert abs(float(y.mean()) - 1.0) < 0.005
+
+
+def test_adding_problem_is_reproducible_with_seed():
+    a = adding_problem(20, 10, seed=7)
+    b = adding_problem(20, 10, seed=7)
+    c = adding_problem(20, 10, seed=8)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((0, 10), {}, r"`n_samples` must be at least 1; got 0"),
+        ((-5, 10), {}, r"`n_samples` must be at least 1; got -5"),
+        ((10, 1), {}, r"`timesteps` must be at least 2; got 1"),
+        ((10, 5.0), {}, r"`timesteps` must be an integer; got float 5.0"),
+        ((10, 5), {"seed": -1}, r"`seed` must be at least 0; got -1"),
+    ],
+)
+def test_adding_problem_rejects_bad_arguments(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        adding_problem(*args, **kwargs)
+
+
+# --- copy task --------------------------------------------------------------------------
+
+
+def test_copy_task_layout_and_labels():
+    n_symbols, length, delay = 5, 4, 6
+    X, y = copy_task(50, n_symbols=n_symbols, length=length, delay=delay, seed=2)
+    timesteps = 2 * length + delay + 1
+    assert X.shape == (50, timesteps, n_symbols + 2) and y.shape == (50, timesteps)
+    assert X.dtype == np.float32 and np.issubdtype(y.dtype, np.integer)
+    np.testing.assert_array_equal(X.sum(axis=-1), np.ones((50, timesteps)))  # one-hot
+    tokens = X.argmax(axis=-1)  # (B, T)
+    blank, go = n_symbols, n_symbols + 1
+    symbols = tokens[:, :length]
+    assert symbols.max() < n_symbols  # data symbols only at the start
+    np.testing.assert_array_equal(tokens[:, length : length + delay], blank)
+    np.testing.assert_array_equal(tokens[:, length + delay], go)
+    np.testing.assert_array_equal(tokens[:, length + delay + 1 :], blank)
+    assert (tokens == go).sum() == 50  # exactly one 'go' per sequence
+    np.testing.assert_array_equal(y[:, : length + delay + 1], blank)
+    np.testing.assert_array_equal(y[:, -length:], symbols)
+    assert y.max() <= blank  # 'go' is never a label
+
+
+def test_copy_task_uses_every_symbol_and_works_without_delay():
+    X, y = copy_task(200, n_symbols=3, length=5, delay=0)
+    assert set(np.unique(y[:, -5:]).tolist()) == {0, 1, 2}
+    tokens = X.argmax(axis=-1)
+    np.testing.assert_array_equal(tokens[:, 5], 4)  # 'go' right after the symbols
+    assert X.shape[1] == 11
+
+
+def test_copy_task_is_reproducible_with_seed():
+    a = copy_task(10, seed=3)
+    b = copy_task(10, seed=3)
+    c = copy_task(10, seed=4)
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[1], c[1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 0}, r"`n_samples` must be at least 1; got 0"),
+        ({"n_samples": 5, "n_symbols": 0}, r"`n_symbols` must be at least 1; got 0"),
+        ({"n_samples": 5, "length": 0}, r"`length` must be at least 1; got 0"),
+        ({"n_samples": 5, "delay": -1}, r"`delay` must be at least 0; got -1"),
+    ],
+)
+def test_copy_task_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        copy_task(**kwargs)
