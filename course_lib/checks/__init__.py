@@ -1,0 +1,24 @@
+"""The checks behind the course's exercises, one module per chapter (`ch1` ... `ch6`).
+
+A check cell of an exercise notebook imports its chapter's module and calls one check::
+
+    from course_lib.checks import ch4
+    ch4.check_gru_step(gru_step)
+
+which prints `Exercise 4.2: passed 5 of 5 checks` or raises `CheckFailed` explaining every
+failed check. Check modules build their report with `CheckReport` (see
+`course_lib/checks/report.py`); this package imports no chapter module eagerly, so importing
+it stays cheap (no TensorFlow).
+
+Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
+"""
+
+from course_lib.checks.report import (
+    CallFailed,
+    CheckFailed,
+    CheckReport,
+    parse_result_line,
+    result_line,
+)
+
+__all__ = ["CallFailed", "CheckFailed", "CheckReport", "parse_result_line", "result_line"]

@@ -1,0 +1,58 @@
+"""Generate exercises, self-check and grade submissions: the machinery behind `rnn-course`.
+
+One concept per module:
+
+- `notebook_format`: the exercise-notebook format (nbgrader metadata, solution markers,
+  check cells), its validation and deterministic reading and writing.
+- `assign`: solution notebooks -> the students' exercise notebooks (`rnn-course assign`).
+- `restore`: the released exercise + a student's answers -> the notebook that is graded.
+- `execute`: run a notebook cell by cell in a fresh kernel, surviving every fault.
+- `grade`: score one student's notebook, one result per exercise.
+- `batch`: grade a class in parallel and write the CSV (`rnn-course grade`).
+- `feedback`: tables and Markdown feedback for people (`rnn-course check`, `--feedback`).
+
+Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
+"""
+
+from course_lib.grading.assign import (
+    AssignError,
+    AssignReport,
+    assign,
+    make_exercise,
+    refresh_outputs,
+)
+from course_lib.grading.batch import grade_submissions, write_csv
+from course_lib.grading.execute import CellRun, ExecutionConfig, run_notebook
+from course_lib.grading.feedback import results_table, student_feedback, write_feedback
+from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
+from course_lib.grading.notebook_format import (
+    NotebookFormatError,
+    NotebookReadError,
+    read_notebook,
+    validate,
+    write_notebook,
+)
+
+__all__ = [
+    "AssignError",
+    "AssignReport",
+    "CellRun",
+    "ExecutionConfig",
+    "ExerciseResult",
+    "NotebookFormatError",
+    "NotebookReadError",
+    "NotebookResult",
+    "assign",
+    "grade_notebook",
+    "grade_submissions",
+    "make_exercise",
+    "read_notebook",
+    "refresh_outputs",
+    "results_table",
+    "run_notebook",
+    "student_feedback",
+    "validate",
+    "write_csv",
+    "write_feedback",
+    "write_notebook",
+]

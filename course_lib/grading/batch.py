@@ -1,0 +1,204 @@
+"""Grade a class: every student's folder against every released notebook, in parallel.
+
+`grade_submissions` takes a folder with one sub-folder per student (named after the
+student) holding that student's copies of the exercise notebooks, named as in the release
+(a copy further down, e.g. `alice/exercises/04_lstm.ipynb` in a cloned repository, is found
+too). Each (student, notebook) pair is graded by `grade_notebook` in its own kernel and
+temporary folder, in `workers` processes; a line per graded notebook reports progress::
+
+    [12/150] alice 04_lstm.ipynb 8/10 points 14.2 s
+
+The result is one CSV row per student x released notebook x exercise, always (columns
+`student, notebook, exercise, points, max_points, status, message`), and optionally a
+Markdown feedback file per student.
+
+Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from course_lib.grading.execute import ERROR, ExecutionConfig
+from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
+from course_lib.grading.notebook_format import list_exercises, read_notebook, validate
+
+CSV_COLUMNS = ("student", "notebook", "exercise", "points", "max_points", "status", "message")
+_MAX_CSV_MESSAGE = 1_000
+
+
+def released_notebooks(release_dir: str | Path) -> list[Path]:
+    """Return the released exercise notebooks of `release_dir`, validated, sorted by name.
+
+    Raises:
+        FileNotFoundError: when the folder does not exist or holds no notebook.
+        NotebookFormatError: when a released notebook breaks the format.
+    """
+    release_dir = Path(release_dir)
+    paths = sorted(release_dir.glob("*.ipynb")) if release_dir.is_dir() else []
+    if not paths:
+        raise FileNotFoundError(f"no released exercise notebooks (*.ipynb) in {release_dir}")
+    for path in paths:
+        validate(read_notebook(path), str(path), regions=False)
+    return paths
+
+
+def student_folders(submissions_dir: str | Path) -> list[Path]:
+    """Return the students' folders of `submissions_dir` (hidden folders skipped), sorted.
+
+    Raises:
+        FileNotFoundError: when `submissions_dir` is not a folder.
+    """
+    submissions_dir = Path(submissions_dir)
+    if not submissions_dir.is_dir():
+        raise FileNotFoundError(f"submissions folder {submissions_dir} does not exist")
+    return sorted(
+        p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
+
+
+def find_submission(student_dir: Path, name: str) -> tuple[Path | None, str]:
+    """Find `name` in a student's folder: at its top, else the shallowest unique copy below.
+
+    Returns:
+        `(path, note)`; `path` is None when not found (then `note` says why).
+    """
+    direct = student_dir / name
+    if direct.is_file():
+        return direct, ""
+    found = sorted(
+        (len(p.relative_to(student_dir).parts), str(p), p)
+        for p in student_dir.rglob(name)
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    )
+    if not found:
+        return None, f"{name} not found in {student_dir.name}/"
+    if len(found) > 1 and found[0][0] == found[1][0]:
+        where = ", ".join(str(p.relative_to(student_dir)) for _, _, p in found[:3])
+        return None, f"several copies of {name} in {student_dir.name}/ ({where}); keep one"
+    path = found[0][2]
+    return path, f"graded {path.relative_to(student_dir)} (not at the top of the folder)"
+
+
+def _grade_task(student_dir: str, release: str, config: ExecutionConfig) -> NotebookResult:
+    """Grade one (student, notebook) pair; runs in a worker process."""
+    student_path = Path(student_dir)
+    path, note = find_submission(student_path, Path(release).name)
+    result = grade_notebook(
+        path, release, student=student_path.name, config=config, missing_reason=note
+    )
+    if path is not None and note:
+        result.notes.insert(0, note[0].upper() + note[1:] + ".")
+    return result
+
+
+def _failed_task(student: str, release: Path, error: BaseException) -> NotebookResult:
+    """Rows for a notebook whose grading itself failed (a bug or a killed worker)."""
+    exercises = list_exercises(read_notebook(release))
+    message = f"the grader failed on this notebook: {type(error).__name__}: {error}"
+    return NotebookResult(
+        student,
+        release.name,
+        [
+            ExerciseResult(student, release.name, e.id, 0.0, e.points, ERROR, message)
+            for e in exercises
+        ],
+    )
+
+
+def progress_line(done: int, total: int, result: NotebookResult) -> str:
+    """Return `[12/150] alice 04_lstm.ipynb 8/10 points 14.2 s`."""
+    return (
+        f"[{done}/{total}] {result.student} {result.notebook} "
+        f"{result.points:g}/{result.max_points:g} points {result.seconds:.1f} s"
+    )
+
+
+def grade_submissions(
+    submissions_dir: str | Path,
+    release_dir: str | Path,
+    *,
+    config: ExecutionConfig | None = None,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = print,
+) -> list[NotebookResult]:
+    """Grade every student's copy of every released notebook.
+
+    Args:
+        submissions_dir: folder with one sub-folder per student.
+        release_dir: folder with the released exercise notebooks (`exercises/`).
+        config: limits and kernel settings. Defaults to `ExecutionConfig()`.
+        workers: number of worker processes (each runs one kernel at a time). Defaults to 1.
+        progress: called with one line per graded notebook; None for silence.
+
+    Returns:
+        One `NotebookResult` per student x released notebook, sorted by student, then in
+        the release's order.
+    """
+    config = config or ExecutionConfig()
+    releases = released_notebooks(release_dir)
+    students = student_folders(submissions_dir)
+    tasks = [(student, release) for student in students for release in releases]
+    results: dict[tuple[str, str], NotebookResult] = {}
+
+    def collect(student: Path, release: Path, outcome: Future | None, value=None) -> None:
+        if outcome is not None:
+            try:
+                value = outcome.result()
+            except BaseException as error:  # a killed worker must not lose the rows
+                value = _failed_task(student.name, release, error)
+        results[(student.name, release.name)] = value
+        if progress is not None:
+            progress(progress_line(len(results), len(tasks), value))
+
+    if workers <= 1:
+        for student, release in tasks:
+            try:
+                value = _grade_task(str(student), str(release), config)
+            except Exception as error:
+                value = _failed_task(student.name, release, error)
+            collect(student, release, None, value)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {
+                pool.submit(_grade_task, str(student), str(release), config): (student, release)
+                for student, release in tasks
+            }
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: tuple(map(str, futures[f]))):
+                    collect(*futures[future], future)
+    return [results[(s.name, r.name)] for s in students for r in releases]
+
+
+def _one_line(text: str) -> str:
+    text = " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
+    return text if len(text) <= _MAX_CSV_MESSAGE else text[: _MAX_CSV_MESSAGE - 3] + "..."
+
+
+def write_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
+    """Write one row per exercise result (columns `CSV_COLUMNS`), messages on one line."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for notebook in results:
+            for r in notebook.results:
+                writer.writerow(
+                    [
+                        r.student,
+                        r.notebook,
+                        r.exercise,
+                        f"{r.points:.2f}",
+                        f"{r.max_points:.2f}",
+                        r.status,
+                        _one_line(r.message),
+                    ]
+                )

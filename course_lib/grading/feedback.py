@@ -1,0 +1,111 @@
+"""Show grading results to people: a terminal table and a Markdown file per student.
+
+`results_table` renders results as the plain-text table `rnn-course check` prints
+(exercise, points, status, message); `student_feedback` renders one student's results as
+Markdown (a summary table per notebook, then the full message of every exercise that did
+not pass and the remarks on the notebook); `write_feedback` writes one such file per student.
+
+Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from course_lib.grading.grade import PASSED, NotebookResult
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _first_line(text: str, width: int) -> str:
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def results_table(results: Sequence[NotebookResult], *, width: int = 100) -> str:
+    """Return a plain-text table of exercise, points, status and message (first line).
+
+    Args:
+        results: graded notebooks.
+        width: longest message shown in the table. Defaults to 100.
+    """
+    rows = [("notebook", "exercise", "points", "status", "message")]
+    for notebook in results:
+        for r in notebook.results:
+            points = f"{r.points:g}/{r.max_points:g}"
+            rows.append(
+                (notebook.notebook, r.exercise, points, r.status, _first_line(r.message, width))
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  -------")
+    total = sum(n.points for n in results)
+    maximum = sum(n.max_points for n in results)
+    lines.append(f"Total: {total:g} of {maximum:g} points")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def student_feedback(
+    student: str, results: Sequence[NotebookResult], *, title: str | None = None
+) -> str:
+    """Return one student's feedback as Markdown.
+
+    Args:
+        student: the student's name.
+        results: that student's graded notebooks.
+        title: the first heading. Defaults to "Feedback for <student>".
+    """
+    total = sum(n.points for n in results)
+    maximum = sum(n.max_points for n in results)
+    heading = title or f"Feedback for {student}"
+    lines = [f"# {heading}", "", f"**Total: {total:g} of {maximum:g} points**", ""]
+    for notebook in results:
+        lines += [
+            f"## {notebook.notebook}: {notebook.points:g} of {notebook.max_points:g} points",
+            "",
+        ]
+        lines += ["| Exercise | Points | Status | Summary |", "| --- | --- | --- | --- |"]
+        for r in notebook.results:
+            summary = _cell(_first_line(r.message, 120)) if r.message else ""
+            lines.append(
+                f"| {r.exercise} | {r.points:g} / {r.max_points:g} | {r.status} | {summary} |"
+            )
+        lines.append("")
+        for r in notebook.results:
+            if r.status != PASSED and r.message and "\n" in r.message.strip():
+                lines += [
+                    f"**Exercise {r.exercise}** ({r.status}):",
+                    "",
+                    "```text",
+                    r.message.strip(),
+                    "```",
+                    "",
+                ]
+        if notebook.notes:
+            lines += ["Notes:", ""] + [f"- {note}" for note in notebook.notes] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_feedback(results: Sequence[NotebookResult], folder: str | Path) -> list[Path]:
+    """Write `<student>.md` for every student in `results` into `folder`; return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_student: dict[str, list[NotebookResult]] = {}
+    for notebook in results:
+        by_student.setdefault(notebook.student, []).append(notebook)
+    paths = []
+    for student, notebooks in by_student.items():
+        path = folder / f"{_SAFE_NAME.sub('_', student) or 'student'}.md"
+        path.write_text(student_feedback(student, notebooks), encoding="utf-8")
+        paths.append(path)
+    return paths
