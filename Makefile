@@ -18,7 +18,7 @@ BOOK_HTML := $(BOOK_DIR)/_build/html
 # Strict build used by `make test`: warnings are errors, every cell must run cleanly.
 BOOK_STRICT := --warningiserror --nitpick --keep-going
 
-.PHONY: help setup book book-strict test lint unit solutions site lab bench clean
+.PHONY: help setup book book-strict test lint unit exercises-check solutions site lab bench clean
 
 help:
 	@echo "make book   build the website into $(BOOK_HTML) (sets everything up first)"
@@ -50,7 +50,22 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -m "not browser"
 
-test: lint unit book-strict
+# The exercises are generated from the solutions: fail when they are out of date.
+exercises-check: $(STAMP)
+	$(BIN)/rnn-course assign --check
+
+# Every cell of every solution notebook runs, and check cells print their success line.
+solutions: $(STAMP)
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider solutions/
+
+# The built website in headless Chromium (needs `book-strict` first).
+site: $(STAMP)
+	$(PY) -m pytest -m browser
+
+test: lint exercises-check unit solutions book-strict site
+
+bench: $(STAMP)
+	$(PY) -m bench
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
