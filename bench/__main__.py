@@ -1,0 +1,98 @@
+"""`python -m bench`: measure, then write bench/results.json and bench/results.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+from bench import report
+from bench.timing import ROOT
+
+RESULTS_JSON = ROOT / "bench" / "results.json"
+RESULTS_MD = ROOT / "bench" / "results.md"
+SECTIONS = ("book", "make_test", "grading", "quality")
+
+
+def machine() -> dict[str, str]:
+    import keras
+    import tensorflow as tf
+
+    return {
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cpus": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+
+
+def write(results: dict, json_path: Path = RESULTS_JSON, md_path: Path = RESULTS_MD) -> None:
+    json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    md_path.write_text(report.render(results))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help="sections to measure (default: all); others keep their old results",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per timing (median)")
+    parser.add_argument("--make-test-runs", type=int, default=3, help="runs of `make test`")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2],
+        help="seeds for the model-quality runs (median)",
+    )
+    parser.add_argument("--class-size", type=int, default=50, help="submissions to grade")
+    parser.add_argument(
+        "--render-only", action="store_true", help="only re-render results.md from results.json"
+    )
+    args = parser.parse_args(argv)  # fmt: skip
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    if args.render_only:
+        RESULTS_MD.write_text(report.render(results))
+        return 0
+    import course_lib
+
+    course_lib.setup(style=False)
+    results["machine"] = machine()
+    results["date"] = datetime.date.today().isoformat()
+    for section in args.only:
+        print(f"bench: measuring {section} ...", file=sys.stderr, flush=True)
+        if section == "book":
+            from bench import book
+
+            results["book"] = book.measure(args.repeats, args.repeats)
+        elif section == "make_test":
+            from bench import book
+
+            results["make_test"] = book.measure_make_test(args.make_test_runs)
+        elif section == "grading":
+            from bench import grading
+
+            results["grading"] = grading.measure(size=args.class_size)
+        elif section == "quality":
+            from bench import quality
+
+            results["quality"] = quality.measure(args.seeds)
+        write(results)  # keep what is measured so far if a later section fails
+    write(results)
+    print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Book timings: every chapter's execution time, a cold and a cached build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.timing import ROOT, run_command, summarise
+
+BOOK = ROOT / "book"
+BUILD = BOOK / "_build"
+CACHE = BUILD / ".jupyter_cache"
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+BUILD_COMMAND = [str(JUPYTER_BOOK), "build", str(BOOK), "--warningiserror", "--keep-going"]
+
+
+def chapter_seconds(cache_dir: Path = CACHE) -> dict[str, float]:
+    """Execution time of each notebook of the last build, read from the execution cache.
+
+    Jupyter Book records how long each notebook took when it executed it; reading that
+    record means a cold build measures every chapter at no extra cost.
+
+    Returns:
+        dict notebook file name -> seconds.
+    """
+    from jupyter_cache import get_cache
+
+    if not cache_dir.is_dir():
+        raise FileNotFoundError(f"no execution cache at {cache_dir}: build the book first")
+    cache = get_cache(str(cache_dir))
+    seconds = {}
+    for record in cache.list_cache_records():
+        runtime = (record.data or {}).get("execution_seconds")
+        if runtime is not None:
+            seconds[Path(record.uri).name] = float(runtime)
+    return seconds
+
+
+def build_env() -> dict[str, str]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="Agg")
+    return env
+
+
+def measure(repeats: int = 3, cached_repeats: int = 3) -> dict[str, Any]:
+    """Cold builds (build folder removed first) and cached rebuilds of the book.
+
+    Returns:
+        {"cold_build": summary, "cached_build": summary, "chapters": {name: summary}}
+        where each summary holds the median, min, max and the samples in seconds.
+    """
+    cold, cached = [], []
+    per_chapter: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        shutil.rmtree(BUILD, ignore_errors=True)
+        cold.append(run_command(BUILD_COMMAND, env=build_env()))
+        for name, seconds in chapter_seconds().items():
+            per_chapter.setdefault(name, []).append(seconds)
+    for _ in range(cached_repeats):
+        cached.append(run_command(BUILD_COMMAND, env=build_env()))
+    return {
+        "cold_build": summarise(cold),
+        "cached_build": summarise(cached),
+        "chapters": {name: summarise(s) for name, s in sorted(per_chapter.items())},
+    }
+
+
+def measure_make_test(repeats: int = 1) -> dict[str, Any]:
+    """Wall time of `make test` in this working tree (each run starts from a cold book)."""
+    samples = []
+    for _ in range(repeats):
+        shutil.rmtree(BUILD, ignore_errors=True)
+        samples.append(run_command(["make", "test"], env=build_env()))
+    return summarise(samples)

@@ -1,0 +1,70 @@
+"""Smoke test of the benchmark harness (the benchmark itself runs with `make bench`)."""
+
+import json
+
+import pytest
+
+from bench import report
+from bench.__main__ import RESULTS_JSON, RESULTS_MD
+from bench.book import chapter_seconds
+from bench.grading import SOLUTIONS, make_class
+from bench.timing import run_command, summarise
+
+SAMPLE = {
+    "date": "2026-11-22",
+    "machine": {"platform": "Linux x86_64", "cpus": "2", "python": "3.11.7",
+                "tensorflow": "2.21.0", "keras": "3.15.1"},
+    "book": {
+        "chapters": {"04_lstm.ipynb": summarise([61.0, 59.0, 60.0])},
+        "cold_build": summarise([400.0, 420.0, 410.0]),
+        "cached_build": summarise([20.0]),
+    },
+    "quality": [
+        {"task": "adding problem, T=100", "model": "LSTM", "metric": "test MSE",
+         "median": 0.0042, "values": [0.004, 0.0042, 0.005], "reference": "baseline 1/6 = 0.1667",
+         "seconds": 41.5, "seeds": [0, 1, 2]},
+    ],
+}  # fmt: skip
+
+
+def test_summarise_takes_the_median_and_rejects_no_samples():
+    s = summarise([3.0, 1.0, 2.0])
+    assert (s["median"], s["min"], s["max"], s["runs"]) == (2.0, 1.0, 3.0, 3)
+    with pytest.raises(ValueError, match="`samples` must hold at least one"):
+        summarise([])
+
+
+def test_render_writes_every_section_with_its_numbers():
+    text = report.render(SAMPLE)
+    assert text.startswith(report.HEADER)
+    assert "| chapter `04_lstm.ipynb` (execution) | 60.0 s (min 59.0, max 61.0), 3 runs |" in text
+    assert "410.0 s" in text and "20.0 s, 1 run |" in text
+    assert "| adding problem, T=100 | LSTM | test MSE = 0.0042 | baseline 1/6 = 0.1667 |" in text
+    assert "Grading" not in text  # a section that was not measured is left out
+
+
+def test_run_command_reports_a_failing_command():
+    assert run_command(["true"]) >= 0
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        run_command(["sh", "-c", "echo broken; exit 3"])
+
+
+def test_chapter_seconds_needs_a_built_book(tmp_path):
+    with pytest.raises(FileNotFoundError, match="build the book first"):
+        chapter_seconds(tmp_path / "missing")
+
+
+def test_make_class_mixes_solved_and_broken_submissions(tmp_path):
+    notebook = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))[0]
+    counts = make_class(tmp_path, notebook, 50)
+    assert counts == {"solved": 44, "unsolved": 4, "invalid_json": 1, "kernel_dies": 1}
+    assert len(list(tmp_path.glob(f"*/{notebook}"))) == 50
+    with pytest.raises(json.JSONDecodeError):
+        json.loads((tmp_path / "student025" / notebook).read_text())
+
+
+def test_results_table_is_up_to_date_with_results_json():
+    # bench/results.md is generated from bench/results.json; CI fails when they drift.
+    assert RESULTS_JSON.exists(), "run `make bench` to create bench/results.json"
+    expected = report.render(json.loads(RESULTS_JSON.read_text()))
+    assert RESULTS_MD.read_text() == expected, "run `python -m bench --render-only`"
