@@ -9,8 +9,9 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 # Quiet TensorFlow's C++ logging in every process we start (kernels inherit it).
+# MPLBACKEND is NOT exported: notebook kernels would inherit Agg and their figures would
+# vanish from the book and from JupyterLab. Only the unit tests set it.
 export TF_CPP_MIN_LOG_LEVEL := 3
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 BOOK_DIR  := book
@@ -48,7 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(PY) -m pytest -m "not browser"
+	MPLBACKEND=Agg $(PY) -m pytest -m "not browser"
 
 # The exercises are generated from the solutions: fail when they are out of date.
 exercises-check: $(STAMP)
@@ -58,9 +59,10 @@ exercises-check: $(STAMP)
 solutions: $(STAMP)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider solutions/
 
-# The built website in headless Chromium (needs `book-strict` first).
+# The built website in headless Chromium (needs `book-strict` first): every page, link,
+# image and equation, search, launch and download buttons, with the network blocked.
 site: $(STAMP)
-	$(PY) -m pytest -m browser
+	$(PY) -m pytest -m browser tests/test_site_browser.py
 
 test: lint exercises-check unit solutions book-strict site
 

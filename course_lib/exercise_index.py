@@ -1,0 +1,270 @@
+"""The list of the course's exercises, read from the nbgrader metadata of the solution notebooks.
+
+The book's Exercises page (`book/exercises.md`) renders this list as a table when the book is
+built, so the page can never drift from the notebooks. An exercise is the set of cells whose
+`metadata.nbgrader.grade_id` starts with `ex<chapter>.<number>` ("ex4.2", "ex4.2-solution");
+its points are those of its graded cells, and what it asks is read from the nearest Markdown
+heading above its first cell and the first sentence under that heading.
+
+Introduced in the Exercises page of the book (book/exercises.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)\.(?P<number>\d+)(?!\d)")
+_STEM = re.compile(r"^(?P<chapter>\d+)_")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
+# "Exercise 4.2:", "Exercise 4.2 -", "4.2." at the start of a heading: the table shows the number.
+_EXERCISE_PREFIX = re.compile(r"^(?:exercise\s*)?\d+\.\d+\s*[:.\-\u2013\u2014]?\s*", re.IGNORECASE)
+# "Exercises 4: LSTM" -> "LSTM" when the notebook's title stands in for the chapter's.
+_NOTEBOOK_PREFIX = re.compile(r"^exercises?\s*\d+\s*[:.\-\u2013\u2014]\s*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`$(*_\[])")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of an exercise notebook.
+
+    Args:
+        number: `"4.2"`, chapter and exercise number.
+        title: what the exercise asks, from the heading above it (may be empty).
+        summary: the first sentence under that heading (may be empty).
+        points: the sum of the points of its graded cells.
+    """
+
+    number: str
+    title: str
+    summary: str
+    points: float
+
+
+@dataclass(frozen=True)
+class ExerciseNotebook:
+    """The exercises of one chapter's notebook (`solutions/04_lstm.ipynb`).
+
+    Args:
+        stem: the file name without suffix, shared with the chapter (`"04_lstm"`).
+        chapter: the chapter number (`4`).
+        title: the notebook's first heading.
+        exercises: its exercises, in the order of the notebook.
+    """
+
+    stem: str
+    chapter: int
+    title: str
+    exercises: tuple[Exercise, ...]
+
+    @property
+    def points(self) -> float:
+        """Total points of the notebook."""
+        return sum(exercise.points for exercise in self.exercises)
+
+
+def _nbgrader(cell: Mapping) -> Mapping:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _exercise_number(cell: Mapping) -> str | None:
+    match = _GRADE_ID.match(str(_nbgrader(cell).get("grade_id", "")))
+    return f"{match['chapter']}.{match['number']}" if match else None
+
+
+def _first_sentence(lines: Iterable[str]) -> str:
+    """The first sentence of the first paragraph in `lines`, on one line."""
+    paragraph: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        if _HEADING.match(line) or line.lstrip().startswith(("```", ":::", "<")):
+            if paragraph:
+                break
+            continue
+        paragraph.append(line.strip())
+    text = " ".join(paragraph)
+    return _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+
+
+def _heading_above(cells: list, index: int, number: str) -> tuple[str, str]:
+    """The nearest heading above cell `index` (and the sentence under it), staying inside
+    the exercise: the search stops at a cell that belongs to another exercise."""
+    for cell in reversed(cells[:index]):
+        other = _exercise_number(cell)
+        if other is not None and other != number:
+            break
+        if cell.get("cell_type") != "markdown":
+            continue
+        lines = str(cell.get("source", "")).splitlines()
+        for position in range(len(lines) - 1, -1, -1):
+            heading = _HEADING.match(lines[position])
+            if heading:
+                title = _EXERCISE_PREFIX.sub("", heading["text"]).strip()
+                return title, _first_sentence(lines[position + 1 :])
+    return "", ""
+
+
+def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
+    """Read the exercises of one solution (or exercise) notebook.
+
+    Args:
+        path: a notebook named `NN_topic.ipynb`, whose graded cells carry nbgrader metadata
+            with `grade_id` `"exN.M"` and `points`.
+
+    Returns:
+        An `ExerciseNotebook`; its `exercises` is empty when no cell carries an exercise id.
+
+    Example:
+        >>> notebook = read_exercise_notebook("solutions/04_lstm.ipynb")  # doctest: +SKIP
+        >>> [(e.number, e.points) for e in notebook.exercises]  # doctest: +SKIP
+        [('4.1', 2.0), ('4.2', 3.0)]
+    """
+    path = Path(path)
+    stem = _STEM.match(path.stem)
+    if stem is None:
+        raise ValueError(
+            f"`path` must name a chapter notebook `NN_topic.ipynb` (e.g. 04_lstm.ipynb); "
+            f"got {path.name!r}."
+        )
+    chapter = int(stem["chapter"])
+    notebook = nbformat.read(path, as_version=4)
+    cells = notebook.cells
+
+    title = ""
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            for line in str(cell.source).splitlines():
+                heading = _HEADING.match(line)
+                if heading:
+                    title = heading["text"]
+                    break
+        if title:
+            break
+
+    first_cell: dict[str, int] = {}
+    points: dict[str, float] = {}
+    for index, cell in enumerate(cells):
+        meta = _nbgrader(cell)
+        number = _exercise_number(cell)
+        graded = bool(meta.get("grade") or meta.get("task"))
+        if number is None:
+            if graded:
+                raise ValueError(
+                    f"{path.name}: a graded cell has nbgrader grade_id "
+                    f"{meta.get('grade_id')!r}; expected 'ex<chapter>.<number>', "
+                    f"e.g. 'ex{chapter}.1'."
+                )
+            continue
+        if int(number.split(".")[0]) != chapter:
+            raise ValueError(
+                f"{path.name}: exercise id {meta.get('grade_id')!r} belongs to chapter "
+                f"{number.split('.')[0]}, but the notebook is chapter {chapter}; expected "
+                f"'ex{chapter}.<number>'."
+            )
+        first_cell.setdefault(number, index)
+        points.setdefault(number, 0.0)
+        if graded:
+            points[number] += float(meta.get("points", 0) or 0)
+
+    exercises = []
+    for number, index in first_cell.items():
+        exercise_title, summary = _heading_above(cells, index, number)
+        exercises.append(Exercise(number, exercise_title, summary, points[number]))
+    return ExerciseNotebook(path.stem, chapter, title, tuple(exercises))
+
+
+def exercise_index(folder: str | Path = "solutions") -> list[ExerciseNotebook]:
+    """Read every chapter notebook of `folder`, in chapter order.
+
+    Args:
+        folder: the folder of the solution notebooks (default `"solutions"`). A missing or
+            empty folder gives an empty list.
+
+    Returns:
+        One `ExerciseNotebook` per `NN_topic.ipynb` file, sorted by file name.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [read_exercise_notebook(path) for path in sorted(folder.glob("[0-9]*_*.ipynb"))]
+
+
+def _points(value: float) -> str:
+    text = f"{value:g}"
+    return f"{text} point" if text == "1" else f"{text} points"
+
+
+def exercise_table(
+    notebooks: Iterable[ExerciseNotebook],
+    *,
+    chapter_docs: Iterable[str] = (),
+    download_paths: Mapping[str, str] | None = None,
+    launch_urls: Mapping[str, str] | None = None,
+) -> str:
+    """Render the exercise list as a MyST `list-table`, one row per notebook.
+
+    Args:
+        notebooks: from `exercise_index`.
+        chapter_docs: names of the book's documents; a notebook whose stem is one of them
+            links to its chapter (default: none, plain titles).
+        download_paths: stem -> path of the student notebook relative to the page, offered
+            as a download (default: none).
+        launch_urls: stem -> URL that opens the student notebook online (default: none).
+
+    Returns:
+        MyST Markdown text; an empty string when there are no notebooks.
+    """
+    notebooks = list(notebooks)
+    if not notebooks:
+        return ""
+    chapter_docs = set(chapter_docs)
+    download_paths = download_paths or {}
+    launch_urls = launch_urls or {}
+    lines = [
+        "```{list-table}",
+        ":header-rows: 1",
+        ":widths: 24 68 8",
+        ":width: 100%",
+        ":class: exercise-list",
+        "",
+        "* - Chapter and notebook",
+        "  - Exercises",
+        "  - Points",
+    ]
+    for notebook in notebooks:
+        # A backslash before the dot keeps Markdown from reading "4. ..." as a numbered list.
+        if notebook.stem in chapter_docs:
+            chapter = f"{notebook.chapter}\\. {{doc}}`{notebook.stem}`"
+        else:
+            title = _NOTEBOOK_PREFIX.sub("", notebook.title) or notebook.stem
+            chapter = f"{notebook.chapter}\\. {title}"
+        links = []
+        if notebook.stem in download_paths:
+            path = download_paths[notebook.stem]
+            links.append(f"[exercise notebook](path:{path})")  # a download link
+        if notebook.stem in launch_urls:
+            links.append(f"[Binder]({launch_urls[notebook.stem]})")
+        lines += [f"* - {chapter}", "", f"    {' · '.join(links) or notebook.stem + '.ipynb'}"]
+        if notebook.exercises:
+            lines.append("  - ")
+            for exercise in notebook.exercises:
+                text = f"**{exercise.number}"
+                if exercise.title:
+                    ending = "" if exercise.title[-1] in ".?!" else "."
+                    text += f" {exercise.title}{ending}"
+                text += "**"
+                if exercise.summary:
+                    text += f" {exercise.summary}"
+                lines.append(f"    - {text} ({_points(exercise.points)})")
+        else:
+            lines.append("  - (no exercises yet)")
+        lines.append(f"  - {notebook.points:g}")
+    lines.append("```")
+    return "\n".join(lines) + "\n"
