@@ -8,6 +8,7 @@ The modules read like the course's table of contents:
 - `course_lib.training`: a compact `fit` with early stopping and a tidy progress display.
 - `course_lib.baselines`: naive forecasts every model must beat.
 - `course_lib.plotting`: the course's plots, in one style.
+- `course_lib.diagrams`: the cell diagrams, drawn with matplotlib.
 - `course_lib.checks`: the checks behind the exercises.
 - `course_lib.grading`: generate exercises, self-check and grade submissions.
 

@@ -354,7 +354,7 @@ def plot_hidden_states(h: Any, *, ax: Any = None) -> Any:
     ax = _axes(ax)
     steps = np.arange(1, timesteps + 1)  # (timesteps,)
     for unit in range(units):
-        ax.plot(steps, h[:, unit], label=f"$h_{{{unit}}}$")
+        ax.plot(steps, h[:, unit], label=f"unit {unit}")
     ax.set_xlabel("time step t")
     ax.set_ylabel("hidden state $h_t$")
     if units <= 10:

@@ -31,10 +31,9 @@ def _silenced_stderr():
     Jupyter would show them as red text. Python-level errors still surface normally
     because the descriptor is restored before any exception propagates.
     """
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real descriptor (some kernels)
-        fd = 2
+    # Always descriptor 2, where C++ code writes: inside a Jupyter kernel
+    # `sys.stderr.fileno()` is a duplicate of it, and silencing that silences nothing.
+    fd = 2
     try:
         saved = os.dup(fd)
     except OSError:

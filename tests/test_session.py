@@ -52,3 +52,23 @@ def test_setup_quiets_tensorflow_startup_noise(tmp_path):
 def test_setup_rejects_a_bad_seed(seed):
     with pytest.raises(ValueError, match="`seed` must be"):
         course_lib.setup(seed=seed)
+
+
+def test_setup_is_quiet_inside_a_jupyter_kernel():
+    # Inside ipykernel, sys.stderr is not descriptor 2: the start-up lines of TensorFlow
+    # would reach the notebook (and fail the strict book build) if setup() missed that.
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import course_lib\ncourse_lib.setup()"),
+        nbformat.v4.new_code_cell("import keras\nprint(keras.layers.GRU(2).units)"),
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute(env=env)
+    streams = [o for c in nb.cells for o in c.outputs if o.output_type == "stream"]
+    assert [o.name for o in streams] == ["stdout"], [o.text for o in streams]
+    assert streams[0].text.strip() == "2"
