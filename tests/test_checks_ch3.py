@@ -1,0 +1,139 @@
+"""Checks of Chapter 3's exercises: the reference solutions pass, typical mistakes fail."""
+
+import keras
+import numpy as np
+import pytest
+from exercise_solutions import fails, load_solutions, passes, unsolved
+
+from course_lib import datasets
+from course_lib.checks import ch3
+
+S = load_solutions("03_simple_rnn")
+
+FAST_CHECKS = [
+    (ch3.check_make_windows, S.make_windows, "3.1", 7),
+    (ch3.check_prepare_data, S.prepare_data, "3.2", 10),
+    (ch3.check_numpy_predict, S.numpy_predict, "3.3", 5),
+]
+
+
+@pytest.mark.parametrize(("check", "solution", "exercise", "total"), FAST_CHECKS)
+def test_reference_solution_passes(check, solution, exercise, total, capsys):
+    passes(check, solution, capsys, exercise, total)
+
+
+@pytest.mark.slow
+def test_reference_model_beats_persistence(capsys):
+    passes(ch3.check_simple_rnn_model, S.train_simple_rnn, capsys, "3.4", 5)
+
+
+@pytest.mark.parametrize(
+    ("check", "exercise", "total"),
+    [(c, e, t) for c, _, e, t in FAST_CHECKS] + [(ch3.check_simple_rnn_model, "3.4", 5)],
+)
+def test_unsolved_exercise_scores_nothing(check, exercise, total):
+    message = fails(
+        check, unsolved, "not solved yet", "replace the `raise NotImplementedError", passed=0
+    )
+    assert message.startswith(f"Exercise {exercise}: passed 0 of {total} checks")
+
+
+def test_windows_whose_target_is_the_last_input_are_diagnosed():
+    def last_input(series, window, horizon=1):
+        X, _ = S.make_windows(series, window, horizon)
+        _, y = S.make_windows(np.r_[np.nan, series[:-1]], window, horizon)
+        return X, y
+
+    fails(ch3.check_make_windows, last_input, "not at its last element", passed=5)
+
+
+def test_windows_without_a_features_axis_fail_on_shape():
+    def flat(series, window, horizon=1):
+        X, y = S.make_windows(series, window, horizon)
+        return X[:, :, 0], y
+
+    fails(ch3.check_make_windows, flat, "expected (7, 3, 1)", "features axis")
+
+
+def test_windows_returning_one_array_fail():
+    fails(ch3.check_make_windows, lambda s, w, horizon=1: np.zeros(3), "return X, y")
+
+
+def _from(data, mean, std):
+    keys = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
+    return {**{k: getattr(data, k) for k in keys}, "mean": mean, "std": std}
+
+
+def test_scaling_with_whole_series_statistics_is_diagnosed():
+    def leaky(series, window, train=0.7, val=0.15):
+        mean, std = series.mean(), series.std()
+        data = datasets.make_forecasting_data((series - mean) / std, window=window, scale=None)
+        return _from(data, mean, std)
+
+    fails(ch3.check_prepare_data, leaky, "leaks the future", passed=5)
+
+
+def test_windows_cut_before_splitting_are_diagnosed():
+    def windows_first(series, window, train=0.7, val=0.15):
+        n_train, n_val = int(0.7 * len(series)), int(0.15 * len(series))
+        mean, std = series[:n_train].mean(), series[:n_train].std()
+        X, y = S.make_windows((series - mean) / std, window)
+        cut = {"train": slice(0, n_train), "val": slice(n_train, n_train + n_val)}
+        cut["test"] = slice(n_train + n_val, None)
+        parts = {f"{a}_{k}": arr[s] for k, s in cut.items() for a, arr in (("X", X), ("y", y))}
+        return {**parts, "mean": mean, "std": std}
+
+    fails(ch3.check_prepare_data, windows_first, "none crosses a boundary", "cross the boundaries")
+
+
+def test_prepare_data_with_a_missing_key_fails():
+    def no_stats(series, window, train=0.7, val=0.15):
+        data = S.prepare_data(series, window, train, val)
+        del data["std"]
+        return data
+
+    fails(ch3.check_prepare_data, no_stats, "missing: std", passed=8)
+
+
+def test_numpy_predict_without_dense_bias_is_diagnosed():
+    def no_dense_bias(model, X):
+        return S.numpy_predict(model, X) - model.layers[1].get_weights()[1]
+
+    fails(ch3.check_numpy_predict, no_dense_bias, "add the Dense layer's bias", passed=3)
+
+
+def test_model_without_a_simple_rnn_fails():
+    def dense_only(X_train, y_train, X_val, y_val):
+        model = keras.Sequential(
+            [keras.Input(X_train.shape[1:]), keras.layers.Flatten(), keras.layers.Dense(1)]
+        )
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    fails(ch3.check_simple_rnn_model, dense_only, "keras.layers.SimpleRNN layer", "persistence")
+
+
+def test_untrained_model_fails_the_persistence_bound():
+    def untrained(X_train, y_train, X_val, y_val):
+        return keras.Sequential(
+            [keras.Input(X_train.shape[1:]), keras.layers.SimpleRNN(4), keras.layers.Dense(1)]
+        )
+
+    fails(
+        ch3.check_simple_rnn_model, untrained, "should be at most 0.2 x the persistence", passed=4
+    )
+
+
+def test_model_with_wrong_output_shape_and_nan_fails():
+    def wide(X_train, y_train, X_val, y_val):
+        model = keras.Sequential(
+            [keras.Input(X_train.shape[1:]), keras.layers.SimpleRNN(4), keras.layers.Dense(3)]
+        )
+        model.layers[-1].set_weights([np.full((4, 3), np.nan), np.zeros(3)])
+        return model
+
+    fails(ch3.check_simple_rnn_model, wide, "keras.layers.Dense(1)", "NaN", passed=2)
+
+
+def test_function_returning_no_model_fails():
+    fails(ch3.check_simple_rnn_model, lambda *data: None, "got NoneType", passed=0)

@@ -1,0 +1,118 @@
+"""The students' exercise notebooks: generated from the solutions, and failing only where graded.
+
+1. `exercises/` is exactly what `rnn-course assign` makes of `solutions/` (no hand edits,
+   nothing stale).
+2. Run as they are shipped, with their `raise NotImplementedError(...)` stubs, the exercise
+   notebooks fail at their check cells and nowhere else: every scaffolding cell runs, and
+   every check can fail. (The solution notebooks themselves run in `make solutions`,
+   `pytest --nbval-lax solutions/`.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from course_lib.grading.assign import assign
+from course_lib.grading.notebook_format import CHECK, cell_role, read_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+_CELL_NAME = re.compile(r"Cell (\d+)")
+
+
+def _strip_colours(text: str) -> str:
+    return re.sub(r"(\x1b|#x1B)\[[0-9;]*m", "", text)
+
+
+def _check_cells(path: Path) -> set[int]:
+    """nbval's numbers (counting code cells only) of the notebook's check cells."""
+    code_cells = [c for c in read_notebook(path).cells if c.cell_type == "code"]
+    return {number for number, cell in enumerate(code_cells) if cell_role(cell) == CHECK}
+
+
+def test_every_chapter_has_an_exercise_notebook():
+    stems = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+    assert stems == [
+        "01_sequences_hidden_state",
+        "02_bptt_vanishing_gradients",
+        "03_simple_rnn",
+        "04_lstm",
+        "05_gru",
+        "06_applications",
+    ]
+    for stem in stems:
+        assert len(_check_cells(SOLUTIONS / f"{stem}.ipynb")) >= 3, stem
+
+
+def test_exercises_are_up_to_date_with_the_solutions():
+    report = assign(SOLUTIONS, EXERCISES, check=True)
+    assert not report.errors, "\n".join(report.errors)
+    assert not report.written, (
+        f"out of date: {report.written}; run `python -m course_lib assign` to regenerate them"
+    )
+    assert not report.removed, f"exercises without a solution notebook: {report.removed}"
+    assert len(report.unchanged) == len(list(SOLUTIONS.glob("*.ipynb")))
+
+
+@pytest.mark.slow
+def test_unsolved_exercises_fail_exactly_at_their_check_cells(tmp_path):
+    junit = tmp_path / "nbval.xml"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "--nbval-cell-timeout=300",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--junitxml={junit}",
+        str(EXERCISES),
+    ]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    assert junit.is_file(), f"pytest did not run:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+
+    failed: dict[str, set[int]] = {}
+    ran: dict[str, set[int]] = {}
+    messages: dict[tuple[str, int], str] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        # nbval's items: classname "exercises.05_gru.ipynb", name "Cell 4" (code cells only)
+        stem = case.get("classname", "").removesuffix(".ipynb").rsplit(".", 1)[-1]
+        match = _CELL_NAME.fullmatch(case.get("name", ""))
+        assert match, f"unexpected test case {case.attrib}"
+        number = int(match[1])
+        ran.setdefault(stem, set()).add(number)
+        problems = [*case.iter("failure"), *case.iter("error")]
+        if problems:
+            failed.setdefault(stem, set()).add(number)
+            messages[stem, number] = " ".join(
+                (p.get("message") or "") + (p.text or "") for p in problems
+            )
+
+    notebooks = sorted(EXERCISES.glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        stem = path.stem
+        expected = _check_cells(path)
+        assert ran.get(stem), f"{path.name} was not run:\n{run.stdout[-3000:]}"
+        unexpected = {
+            number: _strip_colours(messages[stem, number])[-1500:]
+            for number in sorted(failed.get(stem, set()) - expected)
+        }
+        assert failed.get(stem, set()) == expected, (
+            f"{path.name}: failing cells {sorted(failed.get(stem, set()))}, "
+            f"check cells {sorted(expected)}; unexpected failures: {unexpected}"
+        )
+        for number in expected:
+            text = messages[stem, number]
+            assert "CheckFailed" in text and "not solved yet" in text, (
+                f"{path.name} cell {number} failed for another reason:\n{text[:2000]}"
+            )
