@@ -130,3 +130,78 @@ def test_copy_task_is_reproducible_with_seed():
 def test_copy_task_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         copy_task(**kwargs)
+
+
+# --- long-sequence classification -------------------------------------------------------
+
+from course_lib.datasets import long_sequence_classification  # noqa: E402
+
+
+def _order_label(X):
+    """1 where token 1 (A) comes before token 2 (B), 0 where it comes after."""
+    first_a = (X == 1).argmax(axis=1)
+    first_b = (X == 2).argmax(axis=1)
+    return (first_a < first_b).astype(int)
+
+
+def test_long_sequence_classification_shapes_dtypes_and_ids():
+    X, y = long_sequence_classification(300, 40, vocab_size=12, seed=0)
+    assert X.shape == (300, 40) and y.shape == (300,)
+    assert X.dtype == np.int32 and y.dtype == np.int32
+    assert X.min() >= 1 and X.max() <= 11  # id 0 is never used
+    assert set(np.unique(y).tolist()) == {0, 1}
+    assert set(np.unique(X).tolist()) == set(range(1, 12))  # every noise token occurs
+
+
+def test_long_sequence_classification_label_is_the_order_of_one_adjacent_motif():
+    X, y, positions = long_sequence_classification(500, 30, seed=3, return_positions=True)
+    rows = np.arange(len(X))
+    # Exactly one A (1) and one B (2) per sequence: token counts carry no label information.
+    np.testing.assert_array_equal((X == 1).sum(axis=1), 1)
+    np.testing.assert_array_equal((X == 2).sum(axis=1), 1)
+    np.testing.assert_array_equal(X[rows, positions], np.where(y == 1, 1, 2))
+    np.testing.assert_array_equal(X[rows, positions + 1], np.where(y == 1, 2, 1))
+    np.testing.assert_array_equal(_order_label(X), y)
+    # Reading the sequences backwards reverses the motif, hence the label.
+    np.testing.assert_array_equal(_order_label(X[:, ::-1]), 1 - y)
+
+
+def test_long_sequence_classification_positions_cover_the_sequence_and_labels_balance():
+    timesteps = 25
+    X, y, positions = long_sequence_classification(4000, timesteps, seed=1, return_positions=True)
+    assert positions.dtype == np.int32
+    assert positions.min() == 0 and positions.max() == timesteps - 2
+    assert abs(float(y.mean()) - 0.5) < 0.03
+    # Positions are uniform: each of the 24 possible starts holds about 1/24 of the pairs.
+    counts = np.bincount(positions, minlength=timesteps - 1)
+    assert counts.min() > 0.6 * len(X) / (timesteps - 1)
+
+
+def test_long_sequence_classification_shortest_sequences_are_the_motif():
+    X, y = long_sequence_classification(20, 2, seed=2)
+    np.testing.assert_array_equal(X, np.where(y[:, None] == 1, [[1, 2]], [[2, 1]]))
+
+
+def test_long_sequence_classification_is_reproducible_with_seed():
+    a = long_sequence_classification(20, 15, seed=5)
+    b = long_sequence_classification(20, 15, seed=5)
+    c = long_sequence_classification(20, 15, seed=6)
+    assert len(a) == 2
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((0, 10), {}, r"`n_samples` must be at least 1; got 0"),
+        ((10, 1), {}, r"`timesteps` must be at least 2; got 1"),
+        ((10, 8.0), {}, r"`timesteps` must be an integer; got float 8.0"),
+        ((10, 8), {"vocab_size": 3}, r"`vocab_size` must be at least 4; got 3"),
+        ((10, 8), {"seed": -1}, r"`seed` must be at least 0; got -1"),
+    ],
+)
+def test_long_sequence_classification_rejects_bad_arguments(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        long_sequence_classification(*args, **kwargs)

@@ -1,7 +1,8 @@
 """Every data set of the course, generated or shipped with an installed package, never downloaded.
 
 - `series`: synthetic series, windows, time-ordered splits and scaling (Chapter 3).
-- `tasks`: the adding problem (Chapters 2 and 4) and the copy task (Chapter 4).
+- `tasks`: the adding problem (Chapters 2 and 4), the copy task (Chapter 4) and a long-sequence
+  classification task (Chapter 6c).
 - `sunspots`: yearly sunspot numbers bundled with statsmodels (Chapter 6a).
 - `text`: a character corpus shipped with Python itself (Chapter 6b).
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
@@ -23,7 +24,12 @@ from course_lib.datasets.series import (
     split_by_time,
 )
 from course_lib.datasets.sunspots import load_sunspots
-from course_lib.datasets.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task
+from course_lib.datasets.tasks import (
+    ADDING_BASELINE_MSE,
+    adding_problem,
+    copy_task,
+    long_sequence_classification,
+)
 from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequences
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
     "load_corpus",
     "load_digit_sequences",
     "load_sunspots",
+    "long_sequence_classification",
     "make_char_sequences",
     "make_forecasting_data",
     "make_windows",

@@ -141,3 +141,72 @@ def copy_task(
     y[:, -length:] = symbols
     X = np.eye(n_symbols + 2, dtype=np.float32)[tokens]  # (B, T, n_symbols + 2)
     return X, y
+
+
+__all__ += ["long_sequence_classification"]
+
+
+def long_sequence_classification(
+    n_samples: int,
+    timesteps: int,
+    *,
+    vocab_size: int = 20,
+    seed: int = 0,
+    return_positions: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """Generate token sequences labelled by the order of a two-token motif they contain.
+
+    Token ids: `0` is never used (it is the usual padding id, so `mask_zero=True` in an
+    `Embedding` changes nothing), `1` and `2` are the motif tokens "A" and "B", and
+    `3 .. vocab_size - 1` are noise tokens drawn uniformly. Every sequence is noise except
+    for one adjacent pair of steps, starting at a position drawn uniformly from
+    `[0, timesteps - 2]`:
+
+    - label 1: the pair is A then B (`1, 2`);
+    - label 0: the pair is B then A (`2, 1`).
+
+    Both classes contain exactly one A and one B, so a model that counts tokens (a bag of
+    words) scores chance: only their order decides. The pair can sit anywhere, including
+    the first steps, so a recurrent model that reads left to right and classifies from
+    its last state must carry one bit across up to `timesteps - 2` steps of noise.
+    Labels are drawn independently with probability 1/2 each.
+
+    Args:
+        n_samples: number of sequences.
+        timesteps: length of each sequence, at least 2.
+        vocab_size: number of token ids, including the unused 0, the two motif tokens
+            and at least one noise token; at least 4. Defaults to `20`.
+        seed: seed of `np.random.default_rng`. Defaults to `0`.
+        return_positions: also return the step of each pair's first token. Defaults to
+            `False`.
+
+    Returns:
+        `(X, y)`: int32 arrays of shapes `(batch, timesteps)` and `(batch,)`, with
+        `batch = n_samples`; with `return_positions=True`, `(X, y, positions)` where
+        `positions` is int32 of shape `(batch,)`, the motif occupying steps
+        `positions` and `positions + 1`.
+
+    Example:
+    >>> X, y, positions = long_sequence_classification(3, 8, seed=0, return_positions=True)
+    >>> X.shape, y.shape
+    ((3, 8), (3,))
+    >>> rows = np.arange(3)
+    >>> bool(np.all((X[rows, positions] == 1) == (y == 1)))
+    True
+
+    Introduced in Chapter 6c (sequence classification).
+    """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    timesteps = check_int(timesteps, "timesteps", minimum=2)
+    vocab_size = check_int(vocab_size, "vocab_size", minimum=4)
+    seed = check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    X = rng.integers(3, vocab_size, size=(n_samples, timesteps)).astype(np.int32)  # (B, T)
+    y = rng.integers(0, 2, size=n_samples).astype(np.int32)  # (B,)
+    positions = rng.integers(0, timesteps - 1, size=n_samples).astype(np.int32)  # (B,)
+    rows = np.arange(n_samples)
+    X[rows, positions] = np.where(y == 1, 1, 2)  # A first for label 1, B first for label 0
+    X[rows, positions + 1] = np.where(y == 1, 2, 1)
+    if return_positions:
+        return X, y, positions
+    return X, y
