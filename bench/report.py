@@ -52,7 +52,9 @@ def render(results: dict[str, Any]) -> str:
         rows.append(["cold book build (all chapters executed)", _seconds(book["cold_build"])])
         rows.append(["cached rebuild (nothing changed)", _seconds(book["cached_build"])])
         if results.get("make_test"):
-            rows.append(["`make test`", _seconds(results["make_test"])])
+            rows.append(
+                ["`make test` in a fresh clone (set-up included)", _seconds(results["make_test"])]
+            )
         out.append(_table(["what", "time"], rows))
     grading = results.get("grading")
     if grading:
