@@ -256,6 +256,34 @@ class CheckReport:
         self.printed: list[str] = []
         self._call_errors: set[tuple[str, str]] = set()
 
+    # -- the two modes ----------------------------------------------------------------------
+
+    @property
+    def judging(self) -> bool:
+        """Whether this report judges (compares with expected values) or only probes.
+
+        A check computes expected values and calls `expect_*` only under
+        `if report.judging:`. In a student's own notebook a report probes and judges in one
+        go; when the grader runs a notebook the check cell only probes (calls the student's
+        code and records what came back) and the grader judges in its own process.
+        """
+        return True
+
+    def seed(self, n: int) -> int | tuple[int, ...]:
+        """The seed of a check's random inputs: `n` when self-checking, fresh when graded.
+
+        Args:
+            n: the check's own fixed seed.
+
+        Returns:
+            A seed for `np.random.default_rng` (an int, or a tuple of ints when graded).
+        """
+        return n
+
+    def rng(self, n: int) -> np.random.Generator:
+        """A random generator for a check's inputs, seeded with `self.seed(n)`."""
+        return np.random.default_rng(self.seed(n))
+
     # -- calling the student's code ---------------------------------------------------------
 
     def call(self, function: Any, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
