@@ -18,7 +18,7 @@ Start every notebook with::
     course_lib.setup()
 """
 
-from course_lib.session import setup
+from course_lib.session import current_seed, setup
 
 __version__ = "0.1.0"
-__all__ = ["setup", "__version__"]
+__all__ = ["current_seed", "setup", "__version__"]

@@ -75,6 +75,31 @@ def quiet_tensorflow() -> None:
     warnings.filterwarnings("ignore", module=r"keras\.src\.")
 
 
+SEED_VARIABLE = "RNN_COURSE_SEED"
+_SEED = 0
+
+
+def seed_from_environment() -> int:
+    """The seed named by the environment variable `RNN_COURSE_SEED`, or 0 when it is unset.
+
+    Raises:
+        ValueError: when the variable is set to something other than a non-negative integer.
+    """
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise ValueError(
+            f"`{SEED_VARIABLE}` must be a non-negative integer such as 0, 1 or 2; got {text!r}."
+        )
+    return int(text)
+
+
+def current_seed() -> int:
+    """The seed of the last `setup()` call (0 before any): for code that seeds its own work."""
+    return _SEED
+
+
 def set_seed(seed: int = 0) -> None:
     """Seed Python's `random`, NumPy and TensorFlow (through `keras.utils.set_random_seed`).
 
@@ -87,14 +112,16 @@ def set_seed(seed: int = 0) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def setup(seed: int = 0, *, quiet: bool = True, style: bool = True) -> None:
+def setup(seed: int | None = None, *, quiet: bool = True, style: bool = True) -> None:
     """Prepare a session of the course in one call.
 
     Quiets TensorFlow's log noise, seeds every random number generator and applies the
     course's plotting style. This is the first call of every chapter and exercise.
 
     Args:
-        seed: seed for Python, NumPy and TensorFlow. Defaults to 0.
+        seed: seed for Python, NumPy and TensorFlow. Defaults to the environment variable
+            `RNN_COURSE_SEED` when it is set (how `make bench` runs the book under other
+            seeds), else 0. `current_seed()` returns it afterwards.
         quiet: whether to silence TensorFlow's start-up and log messages. Defaults to True.
         style: whether to apply the course's matplotlib style. Defaults to True.
 
@@ -102,7 +129,11 @@ def setup(seed: int = 0, *, quiet: bool = True, style: bool = True) -> None:
     >>> import course_lib
     >>> course_lib.setup(seed=42)
     """
+    if seed is None:
+        seed = seed_from_environment()
     seed = check_int(seed, "seed", minimum=0)
+    global _SEED
+    _SEED = seed
     if quiet:
         quiet_tensorflow()
     set_seed(seed)

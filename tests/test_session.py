@@ -72,3 +72,20 @@ def test_setup_is_quiet_inside_a_jupyter_kernel():
     streams = [o for c in nb.cells for o in c.outputs if o.output_type == "stream"]
     assert [o.name for o in streams] == ["stdout"], [o.text for o in streams]
     assert streams[0].text.strip() == "2"
+
+
+def test_setup_reads_the_seed_from_the_environment(monkeypatch):
+    import course_lib
+    from course_lib import session
+
+    monkeypatch.setenv(session.SEED_VARIABLE, "2")
+    course_lib.setup(style=False)
+    assert course_lib.current_seed() == 2
+    course_lib.setup(seed=5, style=False)  # an explicit seed wins
+    assert course_lib.current_seed() == 5
+    monkeypatch.setenv(session.SEED_VARIABLE, "two")
+    with pytest.raises(ValueError, match="RNN_COURSE_SEED.*got 'two'"):
+        course_lib.setup(style=False)
+    monkeypatch.delenv(session.SEED_VARIABLE)
+    course_lib.setup(style=False)
+    assert course_lib.current_seed() == 0
