@@ -19,11 +19,12 @@ from pathlib import Path
 
 import course_lib
 from course_lib.grading.assign import assign, refresh_outputs
-from course_lib.grading.batch import grade_submissions, write_csv
+from course_lib.grading.batch import grade_submissions, new_grading_seed, write_csv
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
-from course_lib.grading.grade import PASSED, grade_notebook
+from course_lib.grading.grade import PASSED, ReleasedNotebook, grade_notebook
 from course_lib.grading.notebook_format import NotebookFormatError, NotebookReadError
+from course_lib.grading.sandbox import SandboxLimits, SandboxUnavailable, parse_size
 
 # Exit codes: 0 success, 1 a negative answer (out of date, exercises not passed),
 # 2 the command could not do its job (bad arguments, missing folders, broken release).
@@ -42,20 +43,71 @@ def _positive(value: str) -> float:
     return number
 
 
+_DEFAULTS = ExecutionConfig()
+
+
+def _size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number; got {value}")
+    return int(value)
+
+
 def _add_limits(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cell-timeout",
         type=_positive,
-        default=300.0,
+        default=_DEFAULTS.cell_timeout,
         metavar="S",
-        help="seconds one cell may run before it is interrupted (default: 300)",
+        help="seconds one cell may run before it is interrupted "
+        f"(default: {_DEFAULTS.cell_timeout:g})",
     )
     parser.add_argument(
         "--notebook-timeout",
         type=_positive,
-        default=1800.0,
+        default=_DEFAULTS.notebook_timeout,
         metavar="S",
-        help="wall-clock seconds for a whole notebook; then its kernel is killed (default: 1800)",
+        help="wall-clock seconds for a whole notebook; then its kernel is killed "
+        f"(default: {_DEFAULTS.notebook_timeout:g})",
+    )
+
+
+def _add_sandbox(parser: argparse.ArgumentParser) -> None:
+    limits = _DEFAULTS.limits
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run students' code WITHOUT the bubblewrap sandbox, with your rights and no "
+        "resource limits (recorded in the gradebook); only for trusted code",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=_size,
+        default=limits.memory_bytes,
+        metavar="SIZE",
+        help=f"address space of each sandboxed process, e.g. 8G (default: "
+        f"{limits.memory_bytes // 1024**3}G)",
+    )
+    parser.add_argument(
+        "--process-limit",
+        type=_count,
+        default=limits.processes,
+        metavar="N",
+        help=f"processes and threads in one sandbox (default: {limits.processes})",
+    )
+    parser.add_argument(
+        "--file-size-limit",
+        type=_size,
+        default=limits.file_bytes,
+        metavar="SIZE",
+        help=f"largest file a sandboxed notebook may write (default: "
+        f"{limits.file_bytes // 1024**2}M)",
     )
 
 
@@ -70,12 +122,17 @@ def _add_check_modules(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _config(args: argparse.Namespace) -> ExecutionConfig:
-    modules = ("course_lib.checks", *getattr(args, "check_module", []))
+def _config(args: argparse.Namespace, *, sandbox: bool = False) -> ExecutionConfig:
+    modules = (*_DEFAULTS.check_modules, *getattr(args, "check_module", []))
+    limits = _DEFAULTS.limits
+    if sandbox:
+        limits = SandboxLimits(args.memory_limit, args.process_limit, args.file_size_limit)
     return ExecutionConfig(
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
         check_modules=tuple(dict.fromkeys(modules)),
+        sandbox=sandbox,
+        limits=limits,
     )
 
 
@@ -139,6 +196,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     config = _config(args)
+    seed = new_grading_seed()
+    print(f"Checking with fresh inputs (seed {seed}), as the teacher's grader will.")
     results = []
     for notebook in args.notebooks:
         path = Path(notebook)
@@ -150,9 +209,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         try:
             result = grade_notebook(
                 path if path.is_file() else None,
-                release,
+                ReleasedNotebook.read(release),
                 student="you",
                 config=config,
+                seed=seed,
                 missing_reason=f"{path} does not exist",
             )
         except (NotebookReadError, NotebookFormatError) as error:
@@ -179,22 +239,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     start = time.monotonic()
+    release_dir = Path(args.release) if args.release else default_release_dir()
+    config = _config(args, sandbox=not args.no_sandbox)
+    seed = new_grading_seed() if args.seed is None else args.seed
     try:
         results = grade_submissions(
             args.submissions,
-            args.release,
-            config=_config(args),
+            release_dir,
+            config=config,
             workers=args.workers,
+            seed=seed,
             progress=lambda line: print(line, flush=True),
         )
+    except SandboxUnavailable as error:
+        _err(f"nothing was graded: {error}")
+        return EXIT_ERROR
     except (FileNotFoundError, NotebookReadError, NotebookFormatError) as error:
         _err(str(error))
         return EXIT_ERROR
     write_csv(results, args.out)
     students = len({r.student for r in results})
+    isolation = (
+        "in the bubblewrap sandbox"
+        if config.sandbox
+        else "WITHOUT the sandbox (--no-sandbox: students' code ran with your rights)"
+    )
     print(
-        f"Graded {len(results)} notebooks of {students} students in "
-        f"{time.monotonic() - start:.1f} s; wrote {args.out}"
+        f"Graded {len(results)} notebooks of {students} students {isolation}, inputs from "
+        f"seed {seed}, in {time.monotonic() - start:.1f} s; wrote {args.out}"
     )
     if args.feedback:
         paths = write_feedback(results, args.feedback)
@@ -261,10 +333,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("submissions", metavar="SUBMISSIONS", help="one folder per student")
     p.add_argument("--out", required=True, metavar="CSV", help="where to write the grades")
-    p.add_argument("--release", default="exercises", metavar="DIR", help="default: exercises")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="parallel kernels")
+    p.add_argument(
+        "--release",
+        metavar="DIR",
+        help="folder of the released exercises (default: the course repository's exercises/)",
+    )
+    p.add_argument("--workers", type=_count, default=1, metavar="N", help="parallel kernels")
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seed of the checks' inputs, to reproduce a run (default: a fresh one, printed "
+        "and written to the gradebook)",
+    )
     p.add_argument("--feedback", metavar="DIR", help="write one Markdown file per student here")
     _add_limits(p)
+    _add_sandbox(p)
     _add_check_modules(p)
     p.set_defaults(run=_cmd_grade)
     return parser

@@ -19,20 +19,37 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from course_lib.grading.execute import ERROR, ExecutionConfig
-from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
-from course_lib.grading.notebook_format import list_exercises, read_notebook, validate
+from course_lib.grading import sandbox
+from course_lib.grading.execute import ExecutionConfig
+from course_lib.grading.grade import (
+    ERROR,
+    ExerciseResult,
+    NotebookResult,
+    ReleasedNotebook,
+    grade_notebook,
+)
 
-CSV_COLUMNS = ("student", "notebook", "exercise", "points", "max_points", "status", "message")
+CSV_COLUMNS = (
+    "student",
+    "notebook",
+    "exercise",
+    "points",
+    "max_points",
+    "status",
+    "message",
+    "sandbox",
+    "grading_seed",
+)
 _MAX_CSV_MESSAGE = 1_000
 
 
-def released_notebooks(release_dir: str | Path) -> list[Path]:
-    """Return the released exercise notebooks of `release_dir`, validated, sorted by name.
+def released_notebooks(release_dir: str | Path) -> list[ReleasedNotebook]:
+    """Read and validate the released exercise notebooks of `release_dir`, sorted by name.
 
     Raises:
         FileNotFoundError: when the folder does not exist or holds no notebook.
@@ -42,9 +59,12 @@ def released_notebooks(release_dir: str | Path) -> list[Path]:
     paths = sorted(release_dir.glob("*.ipynb")) if release_dir.is_dir() else []
     if not paths:
         raise FileNotFoundError(f"no released exercise notebooks (*.ipynb) in {release_dir}")
-    for path in paths:
-        validate(read_notebook(path), str(path), regions=False)
-    return paths
+    return [ReleasedNotebook.read(path) for path in paths]
+
+
+def new_grading_seed() -> int:
+    """A fresh seed for the checks' inputs of one grading run (recorded in the gradebook)."""
+    return secrets.randbelow(2**31)
 
 
 def student_folders(submissions_dir: str | Path) -> list[Path]:
@@ -84,30 +104,34 @@ def find_submission(student_dir: Path, name: str) -> tuple[Path | None, str]:
     return path, f"graded {path.relative_to(student_dir)} (not at the top of the folder)"
 
 
-def _grade_task(student_dir: str, release: str, config: ExecutionConfig) -> NotebookResult:
+def grade_task(
+    student_dir: str, release: ReleasedNotebook, config: ExecutionConfig, seed: int | None
+) -> NotebookResult:
     """Grade one (student, notebook) pair; runs in a worker process."""
     student_path = Path(student_dir)
-    path, note = find_submission(student_path, Path(release).name)
+    path, note = find_submission(student_path, release.name)
     result = grade_notebook(
-        path, release, student=student_path.name, config=config, missing_reason=note
+        path, release, student=student_path.name, config=config, seed=seed, missing_reason=note
     )
     if path is not None and note:
         result.notes.insert(0, note[0].upper() + note[1:] + ".")
     return result
 
 
-def _failed_task(student: str, release: Path, error: BaseException) -> NotebookResult:
+def failed_task(
+    student: str,
+    release: ReleasedNotebook,
+    error: BaseException,
+    config: ExecutionConfig,
+    seed: int | None,
+) -> NotebookResult:
     """Rows for a notebook whose grading itself failed (a bug or a killed worker)."""
-    exercises = list_exercises(read_notebook(release))
     message = f"the grader failed on this notebook: {type(error).__name__}: {error}"
-    return NotebookResult(
-        student,
-        release.name,
-        [
-            ExerciseResult(student, release.name, e.id, 0.0, e.points, ERROR, message)
-            for e in exercises
-        ],
-    )
+    rows = [
+        ExerciseResult(student, release.name, e.id, 0.0, e.points, ERROR, message)
+        for e in release.exercises
+    ]
+    return NotebookResult(student, release.name, rows, seed=seed, sandboxed=config.sandbox)
 
 
 def progress_line(done: int, total: int, result: NotebookResult) -> str:
@@ -124,6 +148,7 @@ def grade_submissions(
     *,
     config: ExecutionConfig | None = None,
     workers: int = 1,
+    seed: int | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> list[NotebookResult]:
     """Grade every student's copy of every released notebook.
@@ -131,26 +156,35 @@ def grade_submissions(
     Args:
         submissions_dir: folder with one sub-folder per student.
         release_dir: folder with the released exercise notebooks (`exercises/`).
-        config: limits and kernel settings. Defaults to `ExecutionConfig()`.
+        config: limits, kernel and sandbox settings. Defaults to `ExecutionConfig()`.
         workers: number of worker processes (each runs one kernel at a time). Defaults to 1.
+        seed: the seed of the checks' inputs; None draws a fresh one (`new_grading_seed`).
+            It is recorded in every result.
         progress: called with one line per graded notebook; None for silence.
 
     Returns:
         One `NotebookResult` per student x released notebook, sorted by student, then in
         the release's order.
+
+    Raises:
+        SandboxUnavailable: when `config.sandbox` is set and the sandbox cannot be set up
+            (before anything is graded).
     """
     config = config or ExecutionConfig()
+    if config.sandbox:
+        sandbox.check_available()
+    seed = new_grading_seed() if seed is None else seed
     releases = released_notebooks(release_dir)
     students = student_folders(submissions_dir)
     tasks = [(student, release) for student in students for release in releases]
     results: dict[tuple[str, str], NotebookResult] = {}
 
-    def collect(student: Path, release: Path, outcome: Future | None, value=None) -> None:
+    def collect(student: Path, release: ReleasedNotebook, outcome: Future | None, value=None):
         if outcome is not None:
             try:
                 value = outcome.result()
             except BaseException as error:  # a killed worker must not lose the rows
-                value = _failed_task(student.name, release, error)
+                value = failed_task(student.name, release, error, config, seed)
         results[(student.name, release.name)] = value
         if progress is not None:
             progress(progress_line(len(results), len(tasks), value))
@@ -158,15 +192,15 @@ def grade_submissions(
     if workers <= 1:
         for student, release in tasks:
             try:
-                value = _grade_task(str(student), str(release), config)
+                value = grade_task(str(student), release, config, seed)
             except Exception as error:
-                value = _failed_task(student.name, release, error)
+                value = failed_task(student.name, release, error, config, seed)
             collect(student, release, None, value)
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {
-                pool.submit(_grade_task, str(student), str(release), config): (student, release)
+                pool.submit(grade_task, str(student), release, config, seed): (student, release)
                 for student, release in tasks
             }
             pending = set(futures)
@@ -200,5 +234,7 @@ def write_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
                         f"{r.max_points:.2f}",
                         r.status,
                         _one_line(r.message),
+                        "yes" if notebook.sandboxed else "NO (--no-sandbox)",
+                        "" if notebook.seed is None else notebook.seed,
                     ]
                 )

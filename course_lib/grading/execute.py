@@ -20,11 +20,21 @@ notebook top to bottom, it:
 
 Kernels run with `TF_CPP_MIN_LOG_LEVEL=3` and their process output sent to /dev/null.
 
+The grader does not call `run_notebook` in its own process: `execute_job` writes the
+notebook and a JSON job into the grading folder and runs this module's command line,
+`python -m course_lib.grading.execute FOLDER`, inside the sandbox (`course_lib.grading.sandbox`)
+or, with `--no-sandbox`, as a plain subprocess. That command applies the sandbox's limits,
+runs the notebook and writes the cells' outcomes as JSON, which `execute_job` reads back
+and validates: it comes from a process the student's code could tamper with.
+
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import json
 import os
 import subprocess
 import sys
@@ -40,11 +50,30 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from course_lib.grading.sandbox import GradingFolder, SandboxLimits, run_command, sandbox_command
+
 # Exception name of the reply nbclient fabricates when a cell runs out of time.
 _TIMEOUT_ENAME = "CellTimeout"
 _MAX_ERROR_CHARS = 4_000
 
-OK, ERROR, TIMEOUT, DIED, NOT_RUN = "ok", "error", "timeout", "died", "not-run"
+
+class CellStatus(enum.StrEnum):
+    """What happened to one executed cell."""
+
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    DIED = "died"
+    NOT_RUN = "not-run"
+
+
+OK, ERROR, TIMEOUT, DIED, NOT_RUN = CellStatus
+# The files of a job in the grading folder (all written by nbformat or json, never pickles).
+JOB_FILE, RESULT_FILE = ".rnn-course-job.json", ".rnn-course-result.json"
+NOTEBOOK = "notebook.ipynb"
+_MAX_RESULT_BYTES = 64 * 1024 * 1024
+# Seconds the sandbox may take beyond the notebook's own limit (start-up, writing results).
+_STARTUP_MARGIN = 120.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,9 @@ class ExecutionConfig:
             Defaults to None.
         env: extra environment variables for the kernel. Defaults to none.
         startup_timeout: seconds a kernel may take to start. Defaults to 120.
+        sandbox: whether the notebook runs in the bubblewrap sandbox. Defaults to True;
+            False (`--no-sandbox`) runs students' code with the grader's rights.
+        limits: the sandbox's resource limits. Defaults to `SandboxLimits()`.
     """
 
     cell_timeout: float = 300.0
@@ -77,6 +109,23 @@ class ExecutionConfig:
     kernel_name: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     startup_timeout: float = 120.0
+    sandbox: bool = True
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON-ready data (for the job file)."""
+        data = dataclasses.asdict(self)
+        data["env"] = dict(self.env)
+        data["check_modules"] = list(self.check_modules)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExecutionConfig:
+        """The inverse of `to_json`."""
+        data = dict(data)
+        data["limits"] = SandboxLimits(**data["limits"])
+        data["check_modules"] = tuple(data["check_modules"])
+        return cls(**data)
 
 
 @dataclass
@@ -94,7 +143,7 @@ class CellRun:
     """
 
     index: int
-    status: str
+    status: CellStatus
     ename: str = ""
     evalue: str = ""
     stdout: str = ""
@@ -430,3 +479,101 @@ def run_notebook(
     """
     config = config or ExecutionConfig()
     return _Run(nb, workdir, config, refresh_before).run()
+
+
+# -- one job, in or out of the sandbox -----------------------------------------------------------
+
+
+def _validated_runs(data: Any, cells: int) -> list[CellRun]:
+    """The `CellRun`s of a result file, or ValueError saying what is wrong with it."""
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ValueError("the result is not an object with a list of runs")
+    runs = data["runs"]
+    if len(runs) != cells:
+        raise ValueError(f"the result has {len(runs)} cells, the notebook {cells}")
+    texts = {"ename": 300, "evalue": _MAX_ERROR_CHARS, "stdout": 100_000, "detail": 500}
+    validated = []
+    for index, run in enumerate(runs):
+        if not isinstance(run, dict) or run.get("index") != index:
+            raise ValueError(f"cell {index} of the result is malformed")
+        status = CellStatus(run.get("status"))  # ValueError for an unknown status
+        seconds = run.get("seconds", 0.0)
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            raise ValueError(f"cell {index}: seconds is not a number")
+        fields = {}
+        for key, limit in texts.items():
+            value = run.get(key, "")
+            if not isinstance(value, str):
+                raise ValueError(f"cell {index}: {key} is not text")
+            fields[key] = _shorten(value, limit)
+        validated.append(CellRun(index, status, seconds=float(seconds), **fields))
+    return validated
+
+
+def execute_job(
+    nb: nbformat.NotebookNode,
+    folder: GradingFolder,
+    config: ExecutionConfig,
+    *,
+    refresh_before: Iterable[int] = (),
+    env: Mapping[str, str] | None = None,
+) -> list[CellRun]:
+    """Run `nb` in `folder.work`, in the sandbox unless `config.sandbox` is False.
+
+    Args:
+        nb: the notebook to run (not modified).
+        folder: the grading folder; its `work` folder holds the working copy.
+        config: limits and settings; `config.sandbox` chooses the sandbox.
+        refresh_before: indices of the check cells (see `run_notebook`).
+        env: extra environment variables for the executor and its kernel. Defaults to none.
+
+    Returns:
+        One `CellRun` per cell. When the executor gives no valid result (it was killed, or
+        the student's code overwrote it), every cell is "not-run" with the reason.
+    """
+    env = dict(env or {})
+    nbformat.write(nb, folder.work / NOTEBOOK)
+    job = {"config": config.to_json(), "refresh_before": sorted(set(refresh_before))}
+    (folder.work / JOB_FILE).write_text(json.dumps(job), encoding="utf-8")
+    if config.sandbox:
+        command = [sys.executable, "-m", "course_lib.grading.execute", "."]
+        argv, process_env = sandbox_command(folder, command, env), None
+    else:
+        argv = [sys.executable, "-m", "course_lib.grading.execute", str(folder.work)]
+        process_env = {**os.environ, **config.env, **env}
+    code, stderr = run_command(argv, config.notebook_timeout + _STARTUP_MARGIN, process_env)
+    result = folder.work / RESULT_FILE
+    try:
+        if result.is_symlink() or result.stat().st_size > _MAX_RESULT_BYTES:
+            raise ValueError("the result file is a link or too large")
+        return _validated_runs(json.loads(result.read_text(encoding="utf-8")), len(nb.cells))
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        last = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
+        reason = (
+            f"not run: the notebook's execution gave no valid result ({_shorten(error, 200)}; "
+            f"{_shorten(last[0], 300)})"
+        )
+        return [CellRun(i, NOT_RUN, detail=reason) for i in range(len(nb.cells))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m course_lib.grading.execute FOLDER`: run the job in FOLDER, write its result.
+
+    Applies the sandbox's limits first when the job is sandboxed. Used by `execute_job`.
+    """
+    folder = Path((argv if argv is not None else sys.argv[1:])[0]).resolve()
+    job = json.loads((folder / JOB_FILE).read_text(encoding="utf-8"))
+    config = ExecutionConfig.from_json(job["config"])
+    if config.sandbox:
+        config.limits.apply()
+    nb = nbformat.read(folder / NOTEBOOK, as_version=4)
+    runs = run_notebook(nb, folder, config, refresh_before=job["refresh_before"])
+    data = {"runs": [dataclasses.asdict(run) for run in runs]}
+    partial = folder / (RESULT_FILE + ".partial")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(folder / RESULT_FILE)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

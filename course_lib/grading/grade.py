@@ -1,13 +1,16 @@
 """Grade one student's copy of one exercise notebook: one result per released exercise.
 
-`grade_notebook` reads the release and the submission, rebuilds the notebook to run from
-the release (`restore`), executes it in a fresh kernel inside a temporary folder
-(`run_notebook`), and scores each exercise from its check cell's own outcome:
+`grade_notebook` rebuilds the notebook to run from the release (`restore`), runs it in a
+fresh kernel inside the grading sandbox (`execute_job`), and then judges each exercise in
+the grader's own process: the check cells only *probed* the student's code (recorded what
+it returned, as data), and `course_lib.checks.verdicts.judge` compares those records with
+the expected values computed here, on inputs drawn from this grading run's seed. So nothing
+the student's code does in its kernel can change a verdict, only its own answers.
 
-- the check printed `Exercise 4.2: passed n of n checks`: full points, status "passed";
-- it raised `CheckFailed` "passed k of n": `points * k / n` rounded to 2 decimals,
-  status "partial" (or "failed" when k = 0);
-- any other error: 0, status "error", with the error;
+- every check passed: full points, status "passed";
+- k of n checks passed: `points * k / n` rounded to 2 decimals, "partial" (or "failed"
+  when k = 0);
+- the check cell raised, or left no valid probe record: 0, "error", with the reason;
 - the cell (or the exercise's solution cell) ran out of time: 0, "timeout"; the kernel died:
   0, "crashed"; an earlier fault stopped the notebook: 0, "not-run";
 - the solution cell is missing from the submission: 0, "missing"; the notebook itself is
@@ -20,41 +23,96 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
+import enum
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.checks.report import parse_result_line
+import nbformat
+
+from course_lib.checks.verdicts import ProbeError, judge
 from course_lib.grading.execute import (
-    DIED,
-    ERROR,
-    NOT_RUN,
-    OK,
-    TIMEOUT,
     CellRun,
+    CellStatus,
     ExecutionConfig,
-    run_notebook,
+    execute_job,
 )
 from course_lib.grading.notebook_format import (
     Exercise,
     NotebookReadError,
     read_notebook,
+    source_text,
     validate,
 )
 from course_lib.grading.restore import Restored, restore
+from course_lib.grading.sandbox import SANDBOX_WORKDIR, GradingFolder
 
-PASSED, PARTIAL, FAILED = "passed", "partial", "failed"
-CRASHED, MISSING, INVALID = "crashed", "missing", "invalid"
-# ERROR ("error"), TIMEOUT ("timeout") and NOT_RUN ("not-run") come from `execute`.
-STATUSES = (PASSED, PARTIAL, FAILED, ERROR, TIMEOUT, CRASHED, NOT_RUN, MISSING, INVALID)
+# Environment variables that put the check cells into probing mode (see course_lib.checks).
+PROBE_DIR_VARIABLE, SEED_VARIABLE = "RNN_COURSE_PROBE_DIR", "RNN_COURSE_GRADING_SEED"
+PROBE_DIR = ".rnn-course-probes"
+
+
+class ExerciseStatus(enum.StrEnum):
+    """The grade's status of one exercise, as written in the gradebooks."""
+
+    PASSED = "passed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+    NOT_RUN = "not-run"
+    MISSING = "missing"
+    INVALID = "invalid"
+
+
+PASSED, PARTIAL, FAILED, ERROR, TIMEOUT, CRASHED, NOT_RUN, MISSING, INVALID = ExerciseStatus
+STATUSES = tuple(ExerciseStatus)
 
 # Files of a student's folder never copied next to the notebook: code that could shadow
 # the modules the checks import (a `numpy.py` or a `course_lib/` package).
 _CODE_SUFFIXES = {".py", ".pyc", ".pyo", ".pyd", ".so", ".pth", ".dll", ".dylib"}
 _MAX_COPIED_FILE_BYTES = 20 * 1024 * 1024
 _MAX_MESSAGE_CHARS = 4_000
+
+
+@dataclass(frozen=True)
+class ReleasedNotebook:
+    """A released exercise notebook, read and validated once per grading run.
+
+    Args:
+        path: where it was read from.
+        nb: the notebook.
+        exercises: its exercises, in notebook order.
+        check_sources: exercise id -> the source of its (released, trusted) check cell.
+    """
+
+    path: Path
+    nb: nbformat.NotebookNode
+    exercises: tuple[Exercise, ...]
+    check_sources: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        """The file name, e.g. `"04_lstm.ipynb"`."""
+        return self.path.name
+
+    @classmethod
+    def read(cls, path: str | Path) -> ReleasedNotebook:
+        """Read and validate a released notebook.
+
+        Raises:
+            NotebookReadError, NotebookFormatError: when the release itself is broken.
+        """
+        path = Path(path)
+        nb = read_notebook(path)
+        exercises = tuple(validate(nb, str(path), regions=False))
+        by_grade_id = {
+            cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells
+        }
+        sources = {ex.id: source_text(by_grade_id[ex.check_grade_id]) for ex in exercises}
+        return cls(path, nb, exercises, sources)
 
 
 @dataclass(frozen=True)
@@ -76,7 +134,7 @@ class ExerciseResult:
     exercise: str
     points: float
     max_points: float
-    status: str
+    status: ExerciseStatus
     message: str = ""
 
 
@@ -90,6 +148,8 @@ class NotebookResult:
         results: one `ExerciseResult` per released exercise, in notebook order.
         notes: remarks for the feedback (added cells dropped, edited cells restored...).
         seconds: wall-clock time the grading took.
+        seed: the grading run's seed of the checks' inputs (None: the self-check's).
+        sandboxed: whether the notebook ran in the grading sandbox.
     """
 
     student: str
@@ -97,6 +157,8 @@ class NotebookResult:
     results: list[ExerciseResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    seed: int | None = None
+    sandboxed: bool = True
 
     @property
     def points(self) -> float:
@@ -118,13 +180,24 @@ def _error_text(run: CellRun) -> str:
     return f"{run.ename}: {run.evalue}" if run.evalue else run.ename
 
 
-def score_exercise(exercise: Exercise, restored: Restored, runs: list[CellRun]) -> tuple:
-    """Return `(points, status, message)` of one exercise from the executed cells.
+def score_exercise(
+    exercise: Exercise,
+    restored: Restored,
+    runs: list[CellRun],
+    check_source: str,
+    probe_dir: Path,
+    seed: int | None,
+) -> tuple[float, ExerciseStatus, str]:
+    """Return `(points, status, message)` of one exercise: from the cells' outcomes and,
+    when its check cell ran, from judging the check's probe records.
 
     Args:
         exercise: the released exercise.
         restored: what `restore` built (cell indices, missing solution cells).
-        runs: the outcome of every cell, from `run_notebook`.
+        runs: the outcome of every cell, from `execute_job`.
+        check_source: the released check cell's source.
+        probe_dir: where the check cells wrote their probe records.
+        seed: the seed the checks drew their inputs from (None: the self-check's).
     """
     missing = [gid for gid in exercise.solution_grade_ids if gid in restored.missing]
     if missing:
@@ -133,41 +206,39 @@ def score_exercise(exercise: Exercise, restored: Restored, runs: list[CellRun]) 
         (gid, runs[restored.solution_cells[gid]]) for gid in exercise.solution_grade_ids
     ]
     for gid, run in solution_runs:
-        if run.status == DIED:
+        if run.status == CellStatus.DIED:
             return (
                 0.0,
                 CRASHED,
                 f"solution cell {gid}: {run.detail} (os._exit, a crash or out of memory?)",
             )
-        if run.status == TIMEOUT:
+        if run.status == CellStatus.TIMEOUT:
             return 0.0, TIMEOUT, f"solution cell {gid}: {run.detail}"
     check = runs[restored.check_cells[exercise.id]]
-    if check.status == OK:
-        for line in check.stdout.splitlines():
-            parsed = parse_result_line(line)
-            if parsed and parsed[0] == exercise.id and parsed[1] == parsed[2] > 0:
-                return exercise.points, PASSED, ""
-        return 0.0, ERROR, "the check cell ran but printed no result line for this exercise"
-    if check.status == ERROR:
-        parsed = parse_result_line(check.evalue) if check.ename == "CheckFailed" else None
-        if parsed and parsed[0] == exercise.id and 0 <= parsed[1] < parsed[2]:
-            passed, total = parsed[1], parsed[2]
-            points = round(exercise.points * passed / total, 2)
-            return points, PARTIAL if passed else FAILED, _shorten(check.evalue)
+    if check.status == CellStatus.TIMEOUT:
+        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)"
+    if check.status == CellStatus.DIED:
+        return 0.0, CRASHED, f"check cell: {check.detail} (os._exit, a crash or out of memory?)"
+    if check.status == CellStatus.NOT_RUN:
+        return 0.0, NOT_RUN, check.detail or "not run"
+    try:
+        verdict = judge(check_source, exercise.id, probe_dir, seed)
+    except ProbeError as error:
+        if check.status == CellStatus.OK:
+            return 0.0, ERROR, _shorten(f"the check could not be judged: {error}")
         context = [
             f"solution cell {gid} raised {_error_text(run)}"
             for gid, run in solution_runs
-            if run.status == ERROR
+            if run.status == CellStatus.ERROR
         ]
         message = f"the check raised {_error_text(check)}"
         if context:
             message += " (" + "; ".join(context) + ")"
         return 0.0, ERROR, _shorten(message)
-    if check.status == TIMEOUT:
-        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)"
-    if check.status == DIED:
-        return 0.0, CRASHED, f"check cell: {check.detail} (os._exit, a crash or out of memory?)"
-    return 0.0, NOT_RUN, check.detail or "not run"
+    if verdict.total > 0 and verdict.passed == verdict.total:
+        return exercise.points, PASSED, ""
+    points = round(exercise.points * verdict.passed / verdict.total, 2) if verdict.total else 0.0
+    return points, PARTIAL if verdict.passed else FAILED, _shorten(verdict.message)
 
 
 def _copy_data_files(folder: Path, workdir: Path) -> None:
@@ -198,19 +269,24 @@ def _rows(student, notebook, exercises, status, message) -> list[ExerciseResult]
 
 def grade_notebook(
     submission: str | Path | None,
-    release: str | Path,
+    release: ReleasedNotebook | str | Path,
     *,
     student: str = "",
     config: ExecutionConfig | None = None,
+    seed: int | None = None,
     missing_reason: str | None = None,
 ) -> NotebookResult:
     """Grade one submitted notebook against its released exercise notebook.
 
     Args:
         submission: the student's notebook, or None when it is missing.
-        release: the released exercise notebook of the same name.
+        release: the released exercise notebook of the same name (read once per run by
+            the caller, or a path).
         student: the student's name, copied into the results. Defaults to "".
-        config: limits and kernel settings. Defaults to `ExecutionConfig()`.
+        config: limits, kernel and sandbox settings. Defaults to `ExecutionConfig()`
+            (sandboxed: call `sandbox.check_available()` first).
+        seed: the seed of the checks' inputs for this grading run; None uses the inputs of
+            the students' self-check. Defaults to None.
         missing_reason: the message when `submission` is None. Defaults to
             "<name> not found".
 
@@ -221,11 +297,11 @@ def grade_notebook(
         NotebookReadError, NotebookFormatError: when the release itself is broken.
     """
     start = time.monotonic()
-    release = Path(release)
-    name = release.name
-    release_nb = read_notebook(release)
-    exercises = validate(release_nb, str(release), regions=False)
-    result = NotebookResult(student, name)
+    config = config or ExecutionConfig()
+    if not isinstance(release, ReleasedNotebook):
+        release = ReleasedNotebook.read(release)
+    name, exercises = release.name, release.exercises
+    result = NotebookResult(student, name, seed=seed, sandboxed=config.sandbox)
     if submission is None:
         result.results = _rows(
             student, name, exercises, MISSING, missing_reason or f"{name} not found"
@@ -238,23 +314,29 @@ def grade_notebook(
         result.results = _rows(student, name, exercises, INVALID, str(error))
         result.seconds = time.monotonic() - start
         return result
-    restored = restore(release_nb, submitted)
+    restored = restore(release.nb, submitted)
     result.notes = list(restored.notes)
-    workdir = Path(tempfile.mkdtemp(prefix="rnn-course-grade-"))
-    try:
-        _copy_data_files(submission.parent, workdir)
-        runs = run_notebook(
+    with GradingFolder() as folder:
+        _copy_data_files(submission.parent, folder.work)
+        probe_dir = folder.work / PROBE_DIR
+        probe_dir.mkdir()
+        inside = f"{SANDBOX_WORKDIR}/{PROBE_DIR}" if config.sandbox else str(probe_dir)
+        env = {PROBE_DIR_VARIABLE: inside}
+        if seed is not None:
+            env[SEED_VARIABLE] = str(seed)
+        runs = execute_job(
             restored.nb,
-            workdir,
+            folder,
             config,
             refresh_before=restored.check_cells.values(),
+            env=env,
         )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    for exercise in exercises:
-        points, status, message = score_exercise(exercise, restored, runs)
-        result.results.append(
-            ExerciseResult(student, name, exercise.id, points, exercise.points, status, message)
-        )
+        for exercise in exercises:
+            points, status, message = score_exercise(
+                exercise, restored, runs, release.check_sources[exercise.id], probe_dir, seed
+            )
+            result.results.append(
+                ExerciseResult(student, name, exercise.id, points, exercise.points, status, message)
+            )
     result.seconds = time.monotonic() - start
     return result

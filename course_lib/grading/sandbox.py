@@ -205,7 +205,7 @@ def _mounts(workdir: Path, tmpdir: Path) -> tuple[list[_Bind], list[tuple[str, s
     return binds, links
 
 
-def sandbox_environment(extra: Mapping[str, str] = ()) -> dict[str, str]:
+def sandbox_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The whole environment of the sandboxed executor: nothing of the grader's but `PASSED_VARIABLES`."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
@@ -224,7 +224,7 @@ def sandbox_environment(extra: Mapping[str, str] = ()) -> dict[str, str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
     env.update({k: os.environ[k] for k in PASSED_VARIABLES if k in os.environ})
-    env.update(dict(extra))
+    env.update(extra or {})
     return env
 
 
@@ -320,7 +320,7 @@ class GradingFolder:
 
 
 def sandbox_command(
-    folder: GradingFolder, command: Sequence[str], env: Mapping[str, str] = ()
+    folder: GradingFolder, command: Sequence[str], env: Mapping[str, str] | None = None
 ) -> list[str]:
     """The command that runs `command` inside the sandbox, `folder.work` at `/submission`.
 
