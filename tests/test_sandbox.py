@@ -1,0 +1,304 @@
+"""Hostile submissions against the grading sandbox: one test per promise of
+`course_lib.grading.sandbox`.
+
+A notebook of hostile cells, one attack per cell, runs through the grader's executor
+(`execute_job`) twice: in the sandbox, where every promise must hold, and with
+`--no-sandbox`, where the same attacks must succeed, so each test is known to be able to
+fail. (The two runs are shared by the tests: a kernel start costs seconds.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib.grading import sandbox
+from course_lib.grading.execute import CellStatus, ExecutionConfig, execute_job
+from course_lib.grading.sandbox import GradingFolder, SandboxLimits, SandboxUnavailable
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the sandbox needs Linux"
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMITS = SandboxLimits(memory_bytes=4 * 1024**3, processes=100, file_bytes=1024**2)
+ATTACKS = {
+    "write": """
+        results = []
+        for path in [{target!r}, {course_file!r}]:
+            try:
+                open(path, "w").write("pwned")
+                results.append("wrote")
+            except OSError as error:
+                results.append(type(error).__name__)
+        print(results)
+    """,
+    "read": """
+        import os
+        try:
+            print(open({secret!r}).read())
+        except OSError as error:
+            print(type(error).__name__)
+        home = {home!r}
+        print(sorted(os.listdir(home)) if os.path.isdir(home) else "no home")
+        print(sorted(os.listdir({root!r})))
+    """,
+    "look": """
+        import os
+        seen = []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    seen.append(open(f"/proc/{{pid}}/cmdline", "rb").read().replace(b"\\0", b" ").decode())
+                except OSError:
+                    pass
+        print("grader visible:", any("pytest" in c for c in seen))
+        print("bob visible:", os.path.exists({bob!r}))
+    """,
+    "connect": """
+        import socket
+        try:
+            s = socket.create_connection(("127.0.0.1", {port}), timeout=3)
+            s.sendall(b"hello from the student")
+            s.close()
+            print("connected")
+        except OSError as error:
+            print(type(error).__name__)
+    """,
+    "detach": """
+        import subprocess, sys
+        code = (
+            "import time, pathlib\\n"
+            "time.sleep(3)\\n"
+            "try: pathlib.Path({marker!r}).write_text('alive')\\n"
+            "except OSError: pass\\n"
+        )
+        subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print("started")
+    """,
+    "memory": """
+        import mmap
+        try:
+            block = mmap.mmap(-1, 6 * 1024**3)  # address space only: the pages stay untouched
+            print("allocated", len(block) // 1024**3, "GiB")
+            block.close()
+        except (MemoryError, OSError) as error:
+            print("refused:", type(error).__name__)
+    """,
+    "processes": """
+        import os, time
+        children = []
+        try:
+            for _ in range(120):
+                pid = os.fork()
+                if pid == 0:
+                    time.sleep(2)
+                    os._exit(0)
+                children.append(pid)
+            print("forked", len(children))
+        except OSError:
+            print("refused after", len(children))
+        for pid in children:
+            os.waitpid(pid, 0)
+    """,
+    "file size": """
+        try:
+            with open("big.bin", "wb") as handle:
+                handle.write(b"x" * (3 * 1024**2))
+            print("wrote 3 MiB")
+        except OSError as error:
+            print("refused:", error.errno)
+    """,
+}
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records what connecting clients send; stops by itself."""
+
+    def __init__(self, lifetime: float = 900.0):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.server.settimeout(0.5)
+        self.port = self.server.getsockname()[1]
+        self.received: list[bytes] = []
+        self.stop = threading.Event()
+        self.deadline = time.monotonic() + lifetime
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop.is_set() and time.monotonic() < self.deadline:
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            self.received.append(conn.recv(100))
+            conn.close()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        self.server.close()
+
+
+def _run(sources, sandboxed: bool):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    config = ExecutionConfig(sandbox=sandboxed, limits=LIMITS, cell_timeout=60)
+    with GradingFolder() as folder:
+        return execute_job(nb, folder, config)
+
+
+@pytest.fixture(scope="module")
+def attacked():
+    """Run every attack in the sandbox and without it; return what each cell printed."""
+    sandbox.check_available()  # CI installs bubblewrap: fail here, never skip
+    base = ROOT / f".planted-{uuid.uuid4().hex[:8]}"  # the teacher's files, in the repository
+    (base / "submissions" / "bob").mkdir(parents=True)
+    listener = Listener()
+    course_file = Path(sandbox.course_package_dir()) / "checks" / f"planted_{base.name[9:]}.py"
+    paths = {
+        "secret": base / "secret.txt",
+        "target": base / "written-by-student.txt",
+        "marker": base / "still-alive.txt",
+        "bob": base / "submissions" / "bob" / "01.ipynb",
+        "course_file": course_file,
+    }
+    try:
+        for folder in (base, base / "submissions", base / "submissions" / "bob"):
+            os.chmod(folder, 0o777)  # so that only the sandbox, not permissions, stops a user
+        paths["secret"].write_text("the teacher's secret")
+        paths["bob"].write_text("bob's answers")
+        values = {k: str(v) for k, v in paths.items()}
+        values.update(home=str(Path.home()), root=str(ROOT), port=listener.port)
+        sources = [textwrap.dedent(cell).format(**values) for cell in ATTACKS.values()]
+        outcome = {}
+        for mode, sandboxed in (("sandbox", True), ("no-sandbox", False)):
+            runs = _run(sources, sandboxed)
+            time.sleep(5)  # give a detached process the time to act
+            outcome[mode] = {
+                "runs": dict(zip(ATTACKS, runs, strict=True)),
+                "out": {name: run.stdout.strip() for name, run in zip(ATTACKS, runs, strict=True)},
+                "received": list(listener.received),
+                "target": paths["target"].exists(),
+                "course_file": course_file.exists(),
+                "marker": paths["marker"].exists(),
+            }
+            for path in (paths["target"], paths["marker"], course_file):
+                path.unlink(missing_ok=True)
+        yield outcome
+    finally:
+        listener.close()
+        course_file.unlink(missing_ok=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_every_attack_ran(attacked):
+    for mode in ("sandbox", "no-sandbox"):
+        statuses = {name: run.status for name, run in attacked[mode]["runs"].items()}
+        assert set(statuses.values()) == {CellStatus.OK}, (mode, statuses)
+
+
+def test_writes_outside_its_folder_are_refused(attacked):
+    inside, outside = attacked["sandbox"], attacked["no-sandbox"]
+    assert "wrote" not in inside["out"]["write"]
+    assert not inside["target"] and not inside["course_file"]
+    assert outside["out"]["write"] == "['wrote', 'wrote']"
+    assert outside["target"] and outside["course_file"]
+
+
+def test_the_teachers_files_cannot_be_read(attacked):
+    inside = attacked["sandbox"]["out"]["read"].splitlines()
+    assert inside[0] == "FileNotFoundError"
+    # At most the Python installation's folder, when it lives in the home folder (pyenv).
+    assert inside[1] in ("no home", "[]", "['.pyenv']", "['.local']"), inside[1]
+    # Of the repository only the course package (and a virtual environment inside it).
+    assert inside[2] in ("['course_lib']", "['.venv', 'course_lib']"), inside[2]
+    outside = attacked["no-sandbox"]["out"]["read"].splitlines()
+    assert outside[0] == "the teacher's secret"
+    assert "tests" in outside[2] and ".planted" in outside[2]
+
+
+def test_other_submissions_and_the_grader_are_out_of_sight(attacked):
+    assert attacked["sandbox"]["out"]["look"].splitlines() == [
+        "grader visible: False",
+        "bob visible: False",
+    ]
+    assert attacked["no-sandbox"]["out"]["look"].splitlines() == [
+        "grader visible: True",
+        "bob visible: True",
+    ]
+
+
+def test_no_network(attacked):
+    assert attacked["sandbox"]["out"]["connect"] != "connected"
+    assert attacked["sandbox"]["received"] == []
+    assert attacked["no-sandbox"]["out"]["connect"] == "connected"
+    assert attacked["no-sandbox"]["received"] == [b"hello from the student"]
+
+
+def test_nothing_outlives_the_grading(attacked):
+    """A detached process (new session) that acts after the run: how a blank notebook once
+    rewrote the finished gradebook."""
+    assert attacked["sandbox"]["out"]["detach"] == "started"
+    assert not attacked["sandbox"]["marker"]
+    assert attacked["no-sandbox"]["marker"]
+
+
+def test_memory_past_the_limit_fails_inside(attacked):
+    assert attacked["sandbox"]["out"]["memory"].startswith("refused:")
+    assert attacked["no-sandbox"]["out"]["memory"] == "allocated 6 GiB"
+
+
+def test_processes_past_the_limit_fail_inside(attacked):
+    assert attacked["sandbox"]["out"]["processes"].startswith("refused after")
+    assert attacked["no-sandbox"]["out"]["processes"] == "forked 120"
+
+
+def test_files_past_the_size_limit_fail_inside(attacked):
+    assert attacked["sandbox"]["out"]["file size"] == "refused: 27"  # EFBIG
+    assert attacked["no-sandbox"]["out"]["file size"] == "wrote 3 MiB"
+
+
+def test_a_forged_result_is_rejected():
+    """Student code that kills the executor and leaves its own result gets every cell not-run."""
+    forge = textwrap.dedent(
+        """
+        import json, os, signal
+        open(".rnn-course-result.json", "w").write(json.dumps({"runs": "all passed"}))
+        os.kill(os.getppid(), signal.SIGKILL)  # the executor, before it writes its own
+        """
+    )
+    runs = _run([forge, "print('after')"], sandboxed=True)
+    assert [run.status for run in runs] == [CellStatus.NOT_RUN] * 2
+    assert "gave no valid result" in runs[0].detail
+
+
+def test_unavailable_sandbox_fails_closed(monkeypatch):
+    monkeypatch.setattr(sandbox, "_AVAILABLE", None)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SandboxUnavailable, match="install bubblewrap.*--no-sandbox"):
+        sandbox.check_available()
+    monkeypatch.setattr(sandbox.sys, "platform", "darwin")
+    with pytest.raises(SandboxUnavailable, match="needs Linux.*this is darwin.*--no-sandbox"):
+        sandbox.check_available()
+
+
+def test_limits_are_validated():
+    with pytest.raises(ValueError, match="`processes` must be a positive integer; got 0"):
+        SandboxLimits(processes=0)
+    assert sandbox.parse_size("8G") == 8 * 1024**3
+    assert sandbox.parse_size("512MiB") == 512 * 1024**2
+    with pytest.raises(ValueError, match="a size must be a positive number.*got 'lots'"):
+        sandbox.parse_size("lots")
