@@ -3,18 +3,24 @@
 `load_solutions("04_lstm")` runs the first code cell (imports and `course_lib.setup()`) and
 every solution cell of `solutions/04_lstm.ipynb` in a fresh namespace and returns it, so the
 tests check the very functions the notebooks hold. `passes` and `fails` run a check and
-assert on what it prints or raises.
+assert on what it prints or raises, in both of a check's modes: as a self-check, and probed
+(`RNN_COURSE_PROBE_DIR`) then judged by `course_lib.checks.verdicts.judge` (`judged`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from course_lib.checks import CheckFailed
+from course_lib.checks.verdicts import GRADING_SEED_ENV, PROBE_DIR_ENV, Verdict, judge
 from course_lib.grading.notebook_format import SOLUTION, cell_role, read_notebook, source_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,10 +39,50 @@ def load_solutions(stem: str) -> SimpleNamespace:
     return SimpleNamespace(**namespace)
 
 
+def check_source(check, **kwargs) -> str:
+    """The source of a check cell calling `check` on the student's `answer`."""
+    module = check.__module__.rsplit(".", 1)[1]
+    args = ", ".join(["answer", *(f"{key}={value!r}" for key, value in kwargs.items())])
+    return f"from course_lib.checks import {module}\n\n{module}.{check.__name__}({args})"
+
+
+def probe(check, function, folder: str | os.PathLike, seed: int | None = None, **kwargs) -> str:
+    """Run `check(function)` in probe mode (in this process) into `folder`; return the output."""
+    saved = {name: os.environ.get(name) for name in (PROBE_DIR_ENV, GRADING_SEED_ENV)}
+    os.environ[PROBE_DIR_ENV] = str(folder)
+    if seed is None:
+        os.environ.pop(GRADING_SEED_ENV, None)
+    else:
+        os.environ[GRADING_SEED_ENV] = str(seed)
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output):
+            check(function, **kwargs)
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+    return output.getvalue()
+
+
+def judged(check, function, seed: int | None = None, **kwargs) -> Verdict:
+    """Probe `check(function)` with `seed`, then judge the records; return the verdict."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = probe(check, function, folder, seed, **kwargs)
+        exercise = out.split(":", 1)[0].removeprefix("Exercise ")
+        assert out == f"Exercise {exercise}: answers recorded for grading\n", out
+        return judge(check_source(check, **kwargs), exercise, Path(folder), seed)
+
+
 def passes(check, function, capsys, exercise: str, total: int, **kwargs) -> None:
-    """Assert that `check(function)` prints exactly the success line with `total` checks."""
+    """Assert that `check(function)` prints exactly the success line with `total` checks.
+
+    Also when probed and judged: the verdict is full marks.
+    """
     check(function, **kwargs)
     assert capsys.readouterr().out == f"Exercise {exercise}: passed {total} of {total} checks\n"
+    assert judged(check, function, **kwargs) == Verdict(exercise, total, total, "")
 
 
 def fails(check, function, *substrings: str, passed: int | None = None, **kwargs) -> str:
@@ -50,6 +96,9 @@ def fails(check, function, *substrings: str, passed: int | None = None, **kwargs
 
     Returns:
         The message.
+
+    The same holds when the check is probed and judged (`judged`): the same number of
+    checks passes and the message has every substring.
     """
     with pytest.raises(CheckFailed) as info:
         check(function, **kwargs)
@@ -60,6 +109,10 @@ def fails(check, function, *substrings: str, passed: int | None = None, **kwargs
     assert match, message
     if passed is not None:
         assert int(match[2]) == passed, message
+    verdict = judged(check, function, **kwargs)
+    assert (verdict.passed, verdict.total) == (int(match[2]), int(match[3])), verdict.message
+    for text in substrings:
+        assert text in verdict.message, f"{text!r} not in the judged message:\n{verdict.message}"
     return message
 
 

@@ -228,3 +228,12 @@ def test_close_message_for_a_single_number():
     assert not report.expect_close("add(2, 3)", -1.0, 5.0)
     text = failure_text(report)
     assert "`add(2, 3)` is wrong: expected 5., got -1.; the difference is 6" in text
+
+
+def test_the_examples_in_the_docstrings_run():
+    import doctest
+
+    from course_lib.checks import report as report_module
+
+    result = doctest.testmod(report_module)
+    assert result.attempted >= 4 and result.failed == 0

@@ -10,9 +10,13 @@ failed check. Check modules build their report with `CheckReport` (see
 `course_lib/checks/report.py`); this package imports no chapter module eagerly, so importing
 it stays cheap (no TensorFlow).
 
+When the grader runs a notebook, the check cells only probe (`RNN_COURSE_PROBE_DIR`) and
+the grader judges the recorded answers in its own process: `course_lib.checks.verdicts`.
+
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
 """
 
+from course_lib.checks.records import Opaque, ProbeError
 from course_lib.checks.report import (
     CallFailed,
     CheckFailed,
@@ -21,4 +25,12 @@ from course_lib.checks.report import (
     result_line,
 )
 
-__all__ = ["CallFailed", "CheckFailed", "CheckReport", "parse_result_line", "result_line"]
+__all__ = [
+    "CallFailed",
+    "CheckFailed",
+    "CheckReport",
+    "Opaque",
+    "ProbeError",
+    "parse_result_line",
+    "result_line",
+]

@@ -121,82 +121,75 @@ def check_bptt(bptt_state_gradients) -> None:
     Compares with `bptt_reference` (itself tested against `tf.GradientTape`) on three
     sequences, including a single time step.
     """
-    report = CheckReport("2.1")
+    report = CheckReport("2.1", atol=_ATOL, rtol=_RTOL)
     bptt = StudentFunction(report, bptt_state_gradients, "bptt_state_gradients")
 
-    h_seq, U, g = _bptt_case(41, batch=2, timesteps=5, units=3, scale=0.8)
+    h_seq, U, g = _bptt_case(report.seed(41), batch=2, timesteps=5, units=3, scale=0.8)
     originals = {"h_seq": h_seq.copy(), "recurrent_kernel": U.copy(), "grad_last": g.copy()}
     got = bptt(h_seq, U, g)
-    report.expect_shape(
-        "gradients for h_seq (2, 5, 3)",
-        got,
-        (2, 5, 3),
-        layout="(batch, timesteps, units)",
-        hint=hint_for(got, "one gradient (batch, units) per time step, stacked with axis=1."),
-    )
-    last_ok = not isinstance(got, CallFailed) and np.shape(got) == (2, 5, 3)
-    report.expect_close(
-        "gradients[:, -1] (dL/dh_T)",
-        np.asarray(got)[:, -1] if last_ok else got,
-        g,
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint="the last entry is grad_last itself: the loss depends on h_T directly.",
-    )
-    report.expect_close(
-        "dL/dh_t for a sequence of 5 steps",
-        got,
-        bptt_reference(h_seq, U, g),
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=diagnose(got, _bptt_mistakes(h_seq, U, g), "go from t = T down to 2."),
-    )
-    expect_unchanged(
-        report,
-        got,
-        originals,
-        {"h_seq": h_seq, "recurrent_kernel": U, "grad_last": g},
-        f"{bptt.name}(h_seq, recurrent_kernel, grad_last)",
-    )
+    if report.judging:
+        h0, U0, g0 = originals.values()
+        report.expect_shape(
+            "gradients for h_seq (2, 5, 3)",
+            got,
+            (2, 5, 3),
+            layout="(batch, timesteps, units)",
+            hint=hint_for(got, "one gradient (batch, units) per time step, stacked with axis=1."),
+        )
+        last_ok = not isinstance(got, CallFailed) and np.shape(got) == (2, 5, 3)
+        report.expect_close(
+            "gradients[:, -1] (dL/dh_T)",
+            np.asarray(got)[:, -1] if last_ok else got,
+            g0,
+            hint="the last entry is grad_last itself: the loss depends on h_T directly.",
+        )
+        report.expect_close(
+            "dL/dh_t for a sequence of 5 steps",
+            got,
+            bptt_reference(h0, U0, g0),
+            hint=diagnose(got, _bptt_mistakes(h0, U0, g0), "go from t = T down to 2."),
+        )
+        expect_unchanged(
+            report,
+            got,
+            originals,
+            {"h_seq": h_seq, "recurrent_kernel": U, "grad_last": g},
+            f"{bptt.name}(h_seq, recurrent_kernel, grad_last)",
+        )
 
-    h_seq, U, g = _bptt_case(43, batch=1, timesteps=12, units=4, scale=1.5)
-    got = bptt(h_seq, U, g)
-    report.expect_close(
-        "dL/dh_t for 12 steps with large weights",
-        got,
-        bptt_reference(h_seq, U, g),
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=diagnose(got, _bptt_mistakes(h_seq, U, g), "go from t = T down to 2."),
-    )
+    h_seq, U, g = _bptt_case(report.seed(43), batch=1, timesteps=12, units=4, scale=1.5)
+    got = bptt(h_seq.copy(), U.copy(), g.copy())
+    if report.judging:
+        report.expect_close(
+            "dL/dh_t for 12 steps with large weights",
+            got,
+            bptt_reference(h_seq, U, g),
+            hint=diagnose(got, _bptt_mistakes(h_seq, U, g), "go from t = T down to 2."),
+        )
 
-    h_seq, U, g = _bptt_case(45, batch=3, timesteps=1, units=2, scale=0.5)
-    got = bptt(h_seq, U, g)
-    report.expect_close(
-        "dL/dh_t for a single time step (3, 1, 2)",
-        got,
-        g[:, None, :],
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint="with one step there is nothing to propagate: return grad_last as (batch, 1, units).",
-    )
+    h_seq, U, g = _bptt_case(report.seed(45), batch=3, timesteps=1, units=2, scale=0.5)
+    got = bptt(h_seq.copy(), U.copy(), g.copy())
+    if report.judging:
+        report.expect_close(
+            "dL/dh_t for a single time step (3, 1, 2)",
+            got,
+            g[:, None, :],
+            hint="with one step there is nothing to propagate: return grad_last as "
+            "(batch, 1, units).",
+        )
     report.finish()
 
 
 # -- 2.2 -------------------------------------------------------------------------------------
 
 
-def _gradient_models():
-    """Two small untrained models (SimpleRNN and LSTM) with their data, seeded."""
+def _gradient_models(rng: np.random.Generator):
+    """Two small untrained models (SimpleRNN and LSTM), weights and data drawn from `rng`."""
     import keras
 
-    seed_everything(5)
-    rng = np.random.default_rng(5)
     simple = keras.Sequential(
         [keras.Input((15, 2)), keras.layers.SimpleRNN(8), keras.layers.Dense(1)]
     )
-    X1 = rng.standard_normal((4, 15, 2)).astype("float32")
-    y1 = rng.standard_normal((4, 1)).astype("float32")
     lstm = keras.Sequential(
         [
             keras.Input((10, 3)),
@@ -205,27 +198,36 @@ def _gradient_models():
             keras.layers.Dense(2),
         ]
     )
-    X2 = rng.standard_normal((3, 10, 3)).astype("float32")
-    y2 = rng.standard_normal((3, 2)).astype("float32")
-    return [
-        ("a SimpleRNN(8) model, X (4, 15, 2)", simple, X1, y1),
-        ("a 2-layer LSTM model, X (3, 10, 3)", lstm, X2, y2),
-    ]
+    cases = []
+    for label, model, batch in (
+        ("a SimpleRNN(8) model, X (4, 15, 2)", simple, 4),
+        ("a 2-layer LSTM model, X (3, 10, 3)", lstm, 3),
+    ):
+        model.set_weights(
+            [(0.4 * rng.standard_normal(w.shape)).astype("float32") for w in model.get_weights()]
+        )
+        X = rng.standard_normal((batch, *model.input_shape[1:])).astype("float32")
+        y = rng.standard_normal((batch, model.output_shape[-1])).astype("float32")
+        cases.append((label, model, X, y))
+    return cases
 
 
 def check_input_gradient_norms(input_gradient_norms) -> None:
     """Exercise 2.2 (5 checks): `input_gradient_norms(model, X, y)` with `tf.GradientTape`.
 
     Compares with `course_lib.gradients.hidden_state_gradient_norms(..., wrt="inputs")`
-    on an untrained SimpleRNN model and a two-layer LSTM model.
+    on an untrained SimpleRNN model and a two-layer LSTM model with random weights.
     """
     from course_lib.gradients import hidden_state_gradient_norms
 
-    report = CheckReport("2.2")
+    report = CheckReport("2.2", atol=1e-5, rtol=1e-3)
     norms_of = StudentFunction(report, input_gradient_norms, "input_gradient_norms")
-    for index, (label, model, X, y) in enumerate(_gradient_models()):
-        expected = hidden_state_gradient_norms(model, X, y, wrt="inputs")
+    seed_everything(report.seed(5))
+    for index, (label, model, X, y) in enumerate(_gradient_models(report.rng(5))):
         got = norms_of(model, X.copy(), y.copy())
+        if not report.judging:
+            continue
+        expected = hidden_state_gradient_norms(model, X, y, wrt="inputs")
         batch, timesteps = X.shape[:2]
         if index == 0:
             shape_hint = "average the norms over the batch: one number per time step."
@@ -239,7 +241,7 @@ def check_input_gradient_norms(input_gradient_norms) -> None:
                 hint=hint_for(got, shape_hint),
             )
             if isinstance(got, CallFailed):
-                report.expect_close("norms >= 0", got, 0.0)
+                report.not_checked("norms >= 0", got)
             else:
                 report.expect(
                     lambda g=got: bool(np.all(np.asarray(g, dtype=float) >= 0)),
@@ -260,7 +262,7 @@ def check_input_gradient_norms(input_gradient_norms) -> None:
             "tape.gradient(loss, X) of shape (batch, timesteps, features), take the norm over "
             "features and the mean over the batch.",
         )
-        report.expect_close(f"norms for {label}", got, expected, atol=1e-5, rtol=1e-3, hint=hint)
+        report.expect_close(f"norms for {label}", got, expected, hint=hint)
         if index == 1:
             report.expect_finite(f"norms for {label}", got)
     report.finish()
@@ -309,36 +311,42 @@ def linear_rnn_gradient_norms(recurrent_kernel: np.ndarray, timesteps: int) -> n
     return np.array(norms[::-1])
 
 
+def _horizon_cases(rng: np.random.Generator) -> list[tuple[str, np.ndarray, dict, int | None]]:
+    """Norm profiles `(label, norms, kwargs, expected)`: shrinking, growing, a sudden drop,
+    a norm exactly at the threshold, and the norms of a linear RNN."""
+    T = int(rng.integers(16, 26))
+    base = round(float(rng.uniform(0.4, 0.6)), 2)
+    shrinking = base ** np.arange(T - 1, -1, -1.0)  # norms[-1] = 1, one step back `base`, ...
+    growth = round(float(rng.uniform(1.5, 2.5)), 2)
+    growing = growth ** np.arange(T, 0, -1.0) / growth**T
+    drop = np.array([rng.uniform(0.5, 2), rng.uniform(0.5, 2), 1e-5, rng.uniform(0.5, 2)])
+    last = 2.0 ** int(rng.integers(-2, 4))  # a power of two: ratio * last is exact
+    exact = np.array([1e-4 * last / 2, 1e-3 * last, rng.uniform(0.3, 0.9) * last, last])
+    a = round(float(rng.uniform(0.6, 0.8)), 2)
+    linear = linear_rnn_gradient_norms(a * np.eye(3), 40)
+    cases = [
+        (f"shrinking norms {base:g}**(T - t), T = {T}", shrinking, {}, 1e-3),
+        (f"shrinking norms {base:g}**(T - t) with ratio=0.1", shrinking, {"ratio": 0.1}, 0.1),
+        ("growing norms (exploding gradients)", growing, {}, 1e-3),
+        ("a drop right before the last step", drop, {}, 1e-3),
+        ("a norm exactly at ratio * norms[-1]", exact, {"ratio": 1e-3}, 1e-3),
+        (f"norms of a linear RNN with U = {a:g} I, T = 40", linear, {"ratio": 1e-3}, 1e-3),
+    ]
+    return [(label, n, kw, _horizon_reference(n, ratio)) for label, n, kw, ratio in cases]
+
+
 def check_vanishing_horizon(vanishing_horizon) -> None:
     """Exercise 2.3 (6 checks): `vanishing_horizon(norms, ratio=1e-3)`.
 
-    Hand-made norm profiles (halving, growing, a sudden drop, a value exactly at the
+    Drawn norm profiles (shrinking, growing, a sudden drop, a value exactly at the
     threshold) and the norms of a linear RNN.
     """
     report = CheckReport("2.3")
     horizon = StudentFunction(report, vanishing_horizon, "vanishing_horizon")
-    halving = 0.5 ** np.arange(19, -1, -1.0)  # norms[-1] = 1, one step back 0.5, ...
-
-    cases = [
-        ("halving norms 0.5**(T - t), T = 20", halving, {}, 10),
-        ("halving norms with ratio=0.1", halving, {"ratio": 0.1}, 4),
-        ("growing norms (exploding gradients)", 2.0 ** np.arange(20, 0, -1.0) / 2**20, {}, None),
-        ("a drop right before the last step", np.array([1.0, 1.0, 1e-5, 1.0]), {}, 1),
-        (
-            "a norm exactly at ratio * norms[-1]",
-            np.array([1e-4, 2e-3, 0.5, 2.0]),
-            {"ratio": 1e-3},
-            3,
-        ),
-    ]
-    U = 0.7 * np.eye(3)
-    linear = linear_rnn_gradient_norms(U, 40)
-    cases.append(("norms of a linear RNN with U = 0.7 I, T = 40", linear, {"ratio": 1e-3}, None))
-    cases[-1] = (*cases[-1][:3], _horizon_reference(linear, 1e-3))
-
-    for label, norms, kwargs, expected in cases:
-        norms = np.asarray(norms, dtype=float)
+    for label, norms, kwargs, expected in _horizon_cases(report.rng(51)):
         got = horizon(norms.copy(), **kwargs)
+        if not report.judging:
+            continue
         if isinstance(got, CallFailed):
             report.expect_equal(label, got, expected)
             continue
@@ -384,43 +392,45 @@ def check_spectral_radius(with_spectral_radius) -> None:
     The result must have spectral radius `rho` (largest |eigenvalue|) and be a positive
     multiple of the input, for random, symmetric and non-normal matrices.
     """
-    report = CheckReport("2.4")
+    report = CheckReport("2.4", atol=1e-8, rtol=1e-6)
     rescale = StudentFunction(report, with_spectral_radius, "with_spectral_radius")
-    rng = np.random.default_rng(61)
+    rng = report.rng(61)
+    rhos = np.round(rng.uniform(0.3, 1.8, size=4), 1)
+    upper = np.triu(rng.uniform(2.0, 5.0, size=(3, 3)), 1)
+    non_normal = upper + np.diag(np.round(rng.uniform(-0.6, 0.6, size=3), 1))
     cases = [
-        ("a random 6 x 6 matrix (complex eigenvalues)", rng.standard_normal((6, 6)), 0.9),
-        ("a random 4 x 4 matrix", rng.standard_normal((4, 4)), 1.5),
-        ("a symmetric 5 x 5 matrix", (lambda a: a + a.T)(rng.standard_normal((5, 5))), 0.5),
-        (
-            "a non-normal 3 x 3 matrix",
-            np.array([[0.5, 4.0, 0.0], [0.0, 0.4, 3.0], [0.0, 0.0, -0.3]]),
-            1.0,
-        ),
+        ("a random 6 x 6 matrix (complex eigenvalues)", rng.standard_normal((6, 6)), rhos[0]),
+        ("a random 4 x 4 matrix", rng.standard_normal((4, 4)), rhos[1]),
+        ("a symmetric 5 x 5 matrix", (lambda a: a + a.T)(rng.standard_normal((5, 5))), rhos[2]),
+        ("a non-normal 3 x 3 matrix", non_normal, rhos[3]),
     ]
     for index, (label, U, rho) in enumerate(cases):
+        rho = float(rho)
         original = U.copy()
         got = rescale(U, rho)
+        if not report.judging:
+            continue
         hint = diagnose(
             got,
             [
                 (
                     "the spectral radius is the largest |eigenvalue| (np.linalg.eigvals), not "
                     "the largest singular value (np.linalg.norm(U, 2)).",
-                    lambda U=U, rho=rho: U * rho / np.linalg.norm(U, 2),
+                    lambda U=original, rho=rho: U * rho / np.linalg.norm(U, 2),
                 ),
                 (
                     "take the absolute value of the (possibly complex) eigenvalues before "
                     "the maximum.",
-                    lambda U=U, rho=rho: U * rho / np.max(np.real(np.linalg.eigvals(U))),
+                    lambda U=original, rho=rho: U * rho / np.max(np.real(np.linalg.eigvals(U))),
                 ),
                 (
                     "multiply U by rho / (its spectral radius), not the other way round.",
-                    lambda U=U, rho=rho: U * _spectral_radius(U) / rho,
+                    lambda U=original, rho=rho: U * _spectral_radius(U) / rho,
                 ),
             ],
             "scale U by rho / max(abs(np.linalg.eigvals(U))).",
         )
-        label = f"spectral radius of {rescale.name}(U, {rho}) for {label}"
+        label = f"spectral radius of {rescale.name}(U, {rho:g}) for {label}"
         radius = _spectral_radius_or_none(got)
         if radius is None:
             report.expect(
@@ -430,14 +440,12 @@ def check_spectral_radius(with_spectral_radius) -> None:
                 hint="return recurrent_kernel * factor, an array of the same shape.",
             )
         else:
-            report.expect_close(label, radius, rho, atol=1e-8, rtol=1e-6, hint=hint)
+            report.expect_close(label, radius, rho, hint=hint)
         if index == 0:
             report.expect_close(
-                f"{rescale.name}(U, {rho}) (a positive multiple of U)",
+                f"{rescale.name}(U, {rho:g}) (a positive multiple of U)",
                 got,
-                U * rho / _spectral_radius(U),
-                atol=1e-8,
-                rtol=1e-6,
+                original * rho / _spectral_radius(original),
                 hint="only rescale U: every entry is multiplied by the same positive number.",
             )
             expect_unchanged(report, got, {"U": original}, {"U": U}, f"{rescale.name}(U, rho)")
@@ -456,20 +464,25 @@ def _growth_reference(norms: np.ndarray) -> float:
 def check_growth_per_step(growth_per_step) -> None:
     """Exercise 2.5 (5 checks): `growth_per_step(norms)` from a least-squares fit of log norms.
 
-    Exact geometric profiles, a noisy profile, and the norms of linear RNNs whose
-    recurrent kernel has spectral radius 0.8 and 1.1: the growth must match the radius.
+    Exact geometric profiles (one shrinking, one growing), a noisy profile, and the norms
+    of linear RNNs whose recurrent kernel has spectral radius 0.8 and 1.1: the growth
+    must match the radius.
     """
     report = CheckReport("2.5")
     growth = StudentFunction(report, growth_per_step, "growth_per_step")
-    rng = np.random.default_rng(71)
+    rng = report.rng(71)
+    shrink = round(float(rng.uniform(0.3, 0.7)), 2)
+    grow = round(float(rng.uniform(1.15, 1.5)), 2)
     noisy = 0.8 ** np.arange(30, 0, -1.0) * np.exp(0.3 * rng.standard_normal(30))
     cases = [
-        ("norms 0.5**(T - t) (halving per step back)", 0.5 ** np.arange(9, -1, -1.0), 0.5),
-        ("norms 1.2**(T - t) (growing per step back)", 1.2 ** np.arange(14, -1, -1.0), 1.2),
-        ("noisy norms", noisy, _growth_reference(noisy)),
+        (f"norms {shrink:g}**(T - t) (shrinking per step back)", shrink ** np.arange(9, -1, -1.0)),
+        (f"norms {grow:g}**(T - t) (growing per step back)", grow ** np.arange(14, -1, -1.0)),
+        ("noisy norms", noisy),
     ]
-    for label, norms, expected in cases:
+    for label, norms in cases:
         got = growth(norms.copy())
+        if not report.judging:
+            continue
         hint = diagnose(
             got,
             [
@@ -486,23 +499,20 @@ def check_growth_per_step(growth_per_step) -> None:
             ],
             "np.polyfit(steps, np.log(norms), 1) returns (slope, intercept).",
         )
-        report.expect_close(
-            f"{growth.name}({label})", got, expected, atol=1e-6, rtol=1e-5, hint=hint
-        )
+        report.expect_close(f"{growth.name}({label})", got, _growth_reference(norms), hint=hint)
 
-    base = np.random.default_rng(72).standard_normal((6, 6))
+    base = report.rng(72).standard_normal((6, 6))
     base = base + base.T  # symmetric: the norms follow rho**k closely
     radius = _spectral_radius(base)
     for rho in (0.8, 1.1):
         norms = linear_rnn_gradient_norms(base * rho / radius, 40)
         got = growth(norms.copy())
-        report.expect_close(
-            f"{growth.name} of a linear RNN whose U has spectral radius {rho}",
-            got,
-            _growth_reference(norms),
-            atol=1e-6,
-            rtol=1e-5,
-            hint=f"fit all the steps, t = 1 .. T, with np.polyfit(..., deg=1); the result is "
-            f"close to the spectral radius, {rho}.",
-        )
+        if report.judging:
+            report.expect_close(
+                f"{growth.name} of a linear RNN whose U has spectral radius {rho}",
+                got,
+                _growth_reference(norms),
+                hint=f"fit all the steps, t = 1 .. T, with np.polyfit(..., deg=1); the result is "
+                f"close to the spectral radius, {rho}.",
+            )
     report.finish()

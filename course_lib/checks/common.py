@@ -42,21 +42,35 @@ class StudentFunction:
     Args:
         report: the exercise's report.
         function: the student's function.
-        default_name: its name in messages when it has no `__name__`.
+        name: its name in messages and records, the name the exercise asks for (the same
+            whether the student's function is a `def`, a lambda or an alias).
     """
 
-    def __init__(self, report: CheckReport, function: Any, default_name: str):
+    def __init__(self, report: CheckReport, function: Any, name: str):
         self.report = report
         self.function = function
-        name = getattr(function, "__name__", None)
-        self.name = name if isinstance(name, str) and name != "<lambda>" else default_name
+        self.name = name
         self._unsolved: CallFailed | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._unsolved is not None:
             return self._unsolved
         got = self.report.call(self.function, *args, name=self.name, **kwargs)
-        if isinstance(got, CallFailed) and "not solved yet" in got.error:
+        if isinstance(got, CallFailed) and got.unsolved:
+            self._unsolved = got
+        return got
+
+    def call(self, thunk: Any, name: str | None = None) -> Any:
+        """Call `thunk()` (a lambda that uses `self.function`) through the report, safely.
+
+        Args:
+            thunk: a function of no arguments.
+            name: its name in messages. Defaults to the function's name.
+        """
+        if self._unsolved is not None:
+            return self._unsolved
+        got = self.report.call(thunk, name=name or self.name)
+        if isinstance(got, CallFailed) and got.unsolved:
             self._unsolved = got
         return got
 

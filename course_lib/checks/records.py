@@ -1,0 +1,471 @@
+"""What a check's probe records: the student's answers as plain data, never as objects.
+
+When the grader runs a notebook, each check cell only *probes*: `CheckReport.call` calls the
+student's function and records what came back. This module turns such a result into data
+(JSON for numbers, strings, containers and the shape of things; NumPy arrays stored apart
+in an `.npz` file), writes it next to the other exercises' records, and reads it back in the
+grader's own process, where nothing is unpickled and everything is validated: types,
+nesting, sizes. A value that is not data (a Keras model, a function) is recorded as an
+`Opaque` description; a call that raised as a `FailedCall` (the exception's type and
+message).
+
+Encoded values (the JSON side):
+
+- `null`, `true`/`false`, integers, floats (also `NaN`, `Infinity`) and strings are
+  themselves;
+- `{"t": "list" | "tuple", "v": [...]}`, `{"t": "dict", "v": [[key, value], ...]}` (keys
+  are str, int, float, bool or None);
+- `{"t": "array", "k": "a3"}` and `{"t": "scalar", "k": "a4"}`: NumPy arrays and NumPy
+  scalars, stored in the `.npz` under that key (dtype and shape kept);
+- `{"t": "complex", "v": [re, im]}`, `{"t": "opaque", "v": "<Sequential object>"}`;
+- `{"t": "failed", "error": "TypeError: ...", "unsolved": false}` for a call that raised.
+
+Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "FORMAT",
+    "LIMITS",
+    "Encoder",
+    "FailedCall",
+    "Opaque",
+    "ProbeData",
+    "ProbeError",
+    "decode",
+    "load_probe",
+    "write_probe",
+]
+
+#: Version of the record format, written into every record file.
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size caps of a probe record (a hostile kernel can write anything into the folder)."""
+
+    json_bytes: int = 16 * 2**20  # the .json file
+    array_bytes: int = 128 * 2**20  # all arrays of one exercise together
+    calls: int = 10_000  # recorded calls per exercise
+    depth: int = 16  # nesting of lists, tuples and dicts
+    items: int = 200_000  # leaves (numbers, strings, arrays) of one exercise
+    string_chars: int = 20_000  # one string
+    name_chars: int = 200  # a call's name
+    int_bits: int = 256  # a Python int
+
+
+LIMITS = Limits()
+_ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+_ARRAY_KEY = re.compile(r"^a\d{1,7}$")
+
+
+class ProbeError(Exception):
+    """The recorded answers of an exercise are missing or invalid.
+
+    The message is written for the student's feedback, e.g. "no answers were recorded for
+    Exercise 1.1: its check cell did not run".
+    """
+
+
+class Opaque:
+    """A value of the student's that is not data (a model, a function): only its description.
+
+    It is falsy, so a check that needs data treats it like a missing answer, and it
+    describes itself the way `course_lib.validation.describe` described the object.
+    """
+
+    def __init__(self, description: str):
+        self.description = str(description)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return self.description
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Opaque) and other.description == self.description
+
+    def __hash__(self) -> int:
+        return hash(self.description)
+
+
+@dataclass(frozen=True)
+class FailedCall:
+    """A recorded call that raised: the error text, and whether it was the unsolved stub."""
+
+    error: str
+    unsolved: bool
+
+
+def _short(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(value: Any) -> str:
+    from course_lib.validation import describe
+
+    try:
+        return _short(describe(value), 200)
+    except Exception:
+        return f"<{type(value).__name__} object>"
+
+
+class Encoder:
+    """Turns the results of one exercise's calls into encoded values and a dict of arrays.
+
+    Args:
+        limits: the size caps. Defaults to `LIMITS`.
+
+    Attributes:
+        arrays: key -> array, every array (and NumPy scalar) encoded so far.
+    """
+
+    def __init__(self, limits: Limits = LIMITS):
+        self.limits = limits
+        self.arrays: dict[str, np.ndarray] = {}
+        self._count = 0
+        self.array_bytes = 0
+        self.items = 0
+
+    def _add_array(self, array: np.ndarray) -> str:
+        key = f"a{self._count}"
+        self._count += 1
+        self.arrays[key] = array
+        self.array_bytes += array.nbytes
+        return key
+
+    def encode(self, value: Any, depth: int = 0) -> Any:
+        """The encoded form of `value`; never raises (what cannot be recorded is opaque)."""
+        try:
+            return self._encode(value, depth)
+        except _TooLarge as error:
+            return {"t": "opaque", "v": f"<an answer too large to record: {error}>"}
+        except Exception:
+            return {"t": "opaque", "v": _describe(value)}
+
+    def _leaf(self) -> None:
+        self.items += 1
+        if self.items > self.limits.items:
+            raise _TooLarge(f"more than {self.limits.items} values")
+
+    def _encode(self, value: Any, depth: int) -> Any:
+        if depth > self.limits.depth:
+            raise _TooLarge(f"nested more than {self.limits.depth} levels")
+        kind = type(value)
+        if value is None or kind is bool:
+            self._leaf()
+            return value
+        if kind is int:
+            self._leaf()
+            if value.bit_length() > self.limits.int_bits:
+                raise _TooLarge(f"an integer of {value.bit_length()} bits")
+            return value
+        if kind is float:
+            self._leaf()
+            return value
+        if kind is complex:
+            self._leaf()
+            return {"t": "complex", "v": [value.real, value.imag]}
+        if kind is str:
+            self._leaf()
+            if len(value) > self.limits.string_chars:
+                raise _TooLarge(f"a string of {len(value)} characters")
+            return value
+        if isinstance(value, np.generic):
+            array = np.array(value)  # 0-d, keeps the dtype
+            if array.dtype.kind not in _ARRAY_KINDS:
+                return {"t": "opaque", "v": _describe(value)}
+            self._leaf()
+            return {"t": "scalar", "k": self._add_array(array)}
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in _ARRAY_KINDS or value.dtype.fields is not None:
+                return {"t": "opaque", "v": _describe(value)}
+            self._leaf()
+            if self.array_bytes + value.nbytes > self.limits.array_bytes:
+                raise _TooLarge(f"arrays of more than {self.limits.array_bytes} bytes")
+            return {"t": "array", "k": self._add_array(np.array(value, copy=True, subok=False))}
+        if kind in (list, tuple):
+            if len(value) > self.limits.items:
+                raise _TooLarge(f"a {kind.__name__} of {len(value)} items")
+            items = [self._encode(item, depth + 1) for item in list(value)]
+            return {"t": kind.__name__, "v": items}
+        if kind is dict:
+            if len(value) > self.limits.items:
+                raise _TooLarge(f"a dict of {len(value)} items")
+            pairs = []
+            for key, item in list(value.items()):
+                if type(key) not in (str, int, float, bool) and key is not None:
+                    return {"t": "opaque", "v": _describe(value)}
+                pairs.append([self._encode(key, depth + 1), self._encode(item, depth + 1)])
+            return {"t": "dict", "v": pairs}
+        # Subclasses of the plain types (an `int` enum, a `float` with a patched __eq__)
+        # are recorded as the plain value they hold.
+        for base in (bool, int, float, str):
+            if isinstance(value, base):
+                return self._encode(base(value), depth)
+        return {"t": "opaque", "v": _describe(value)}
+
+    def failed(self, error: str, unsolved: bool) -> dict:
+        """The encoded form of a call that raised."""
+        return {"t": "failed", "error": _short(error, 2_000), "unsolved": bool(unsolved)}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def decode(encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0) -> Any:
+    """The value an encoded value stands for; raises `ProbeError` when it is malformed.
+
+    Arrays are copied out of `arrays`, so the caller may change what it gets.
+    """
+    if depth > LIMITS.depth + 2:
+        raise ProbeError("the recorded answers are nested too deeply")
+    kind = type(encoded)
+    if encoded is None or kind in (bool, int, float, str):
+        if kind is str and len(encoded) > LIMITS.string_chars:
+            raise ProbeError("a recorded string is too long")
+        if kind is int and encoded.bit_length() > LIMITS.int_bits:
+            raise ProbeError("a recorded integer is too large")
+        return encoded
+    if kind is not dict or not isinstance(encoded.get("t"), str):
+        raise ProbeError(f"a recorded answer has an unknown form ({kind.__name__})")
+    tag = encoded["t"]
+    if tag in ("list", "tuple"):
+        items = encoded.get("v")
+        if type(items) is not list:
+            raise ProbeError(f"a recorded {tag} is malformed")
+        values = [decode(item, arrays, depth=depth + 1) for item in items]
+        return values if tag == "list" else tuple(values)
+    if tag == "dict":
+        pairs = encoded.get("v")
+        if type(pairs) is not list:
+            raise ProbeError("a recorded dict is malformed")
+        result = {}
+        for pair in pairs:
+            if type(pair) is not list or len(pair) != 2:
+                raise ProbeError("a recorded dict is malformed")
+            key = decode(pair[0], arrays, depth=depth + 1)
+            if type(key) not in (str, int, float, bool) and key is not None:
+                raise ProbeError("a recorded dict has a key that is not a plain value")
+            result[key] = decode(pair[1], arrays, depth=depth + 1)
+        return result
+    if tag in ("array", "scalar"):
+        key = encoded.get("k")
+        if not isinstance(key, str) or key not in arrays:
+            raise ProbeError("a recorded array is missing from the .npz file")
+        array = arrays[key]
+        if tag == "scalar":
+            if array.ndim != 0:
+                raise ProbeError("a recorded NumPy scalar is not 0-dimensional")
+            return array[()]
+        return array.copy()
+    if tag == "complex":
+        parts = encoded.get("v")
+        if type(parts) is not list or len(parts) != 2 or not all(type(p) is float for p in parts):
+            raise ProbeError("a recorded complex number is malformed")
+        return complex(parts[0], parts[1])
+    if tag == "opaque":
+        text = encoded.get("v")
+        if not isinstance(text, str):
+            raise ProbeError("a recorded description is malformed")
+        return Opaque(_short(text, 300))
+    if tag == "failed":
+        error, unsolved = encoded.get("error"), encoded.get("unsolved")
+        if not isinstance(error, str) or type(unsolved) is not bool:
+            raise ProbeError("a recorded error is malformed")
+        return FailedCall(_short(error, 2_000), unsolved)
+    raise ProbeError(f"a recorded answer has an unknown form ({tag[:20]!r})")
+
+
+@dataclass(frozen=True)
+class ProbeData:
+    """The validated record of one exercise.
+
+    Attributes:
+        exercise: the exercise id.
+        seed: the grading seed the probe ran with (None: the fixed self-check inputs).
+        calls: one dict per call, in order: `name` (str), `result` (the decoded value, a
+            `FailedCall` or an `Opaque`), `after` (argument key, `"0"`, `"1"`, ... or
+            `"kw:name"` -> the array argument's content after the call), `printed` (None or `(characters,
+            first text)`).
+    """
+
+    exercise: str
+    seed: int | None
+    calls: tuple[dict, ...]
+
+
+def _paths(probe_dir: Path, exercise: str) -> tuple[Path, Path]:
+    return probe_dir / f"{exercise}.json", probe_dir / f"{exercise}.npz"
+
+
+def write_probe(
+    probe_dir: str | os.PathLike,
+    exercise: str,
+    seed: int | None,
+    calls: list[dict],
+    arrays: dict[str, np.ndarray],
+) -> None:
+    """Write the record of one exercise: `<probe_dir>/<exercise>.json` and `.npz`.
+
+    Both files are written to temporary names and renamed, so a reader never sees half a
+    record. `calls` are already encoded (see `Encoder`).
+    """
+    probe_dir = Path(probe_dir)
+    probe_dir.mkdir(parents=True, exist_ok=True)
+    json_path, npz_path = _paths(probe_dir, exercise)
+    record = {"format": FORMAT, "exercise": exercise, "seed": seed, "calls": calls}
+    for path, write in (
+        (npz_path, lambda f: np.savez(f, **arrays)),
+        (json_path, lambda f: f.write(json.dumps(record).encode())),
+    ):
+        handle, temporary = tempfile.mkstemp(dir=probe_dir, prefix=f".{exercise}.")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                write(file)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def _regular_file(path: Path, limit: int, what: str, exercise: str) -> int:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise ProbeError(
+            f"no answers were recorded for Exercise {exercise}: its check cell did not run "
+            "(an earlier cell failed, the notebook stopped, or the check cell was removed)."
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ProbeError(f"the {what} of Exercise {exercise} is not a regular file.")
+    if info.st_size > limit:
+        raise ProbeError(
+            f"the {what} of Exercise {exercise} is too large ({info.st_size} bytes, at most "
+            f"{limit})."
+        )
+    return info.st_size
+
+
+def _load_arrays(path: Path, exercise: str) -> dict[str, np.ndarray]:
+    _regular_file(path, LIMITS.array_bytes + 2**20, "array file", exercise)
+    bad = ProbeError(f"the array file of Exercise {exercise} is damaged.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > LIMITS.items:
+                raise bad
+            if sum(m.file_size for m in members) > LIMITS.array_bytes + 2**20:
+                raise ProbeError(f"the arrays recorded for Exercise {exercise} are too large.")
+            for member in members:
+                if not member.filename.endswith(".npy") or not _ARRAY_KEY.match(
+                    member.filename[:-4]
+                ):
+                    raise bad
+        arrays = {}
+        with np.load(path, allow_pickle=False) as npz:
+            for key in npz.files:
+                array = npz[key]
+                if array.dtype.kind not in _ARRAY_KINDS or array.dtype.fields is not None:
+                    raise bad
+                arrays[key] = array
+        return arrays
+    except ProbeError:
+        raise
+    except Exception:  # not a zip file, a truncated member, an object array, ...
+        raise bad from None
+
+
+def _decode_call(raw: Any, arrays: dict[str, np.ndarray]) -> dict:
+    if type(raw) is not dict:
+        raise ProbeError("a recorded call is malformed")
+    name = raw.get("name")
+    if not isinstance(name, str) or len(name) > LIMITS.name_chars:
+        raise ProbeError("a recorded call has no valid name")
+    after_raw = raw.get("after", {})
+    if type(after_raw) is not dict or len(after_raw) > 64:
+        raise ProbeError("the recorded arguments of a call are malformed")
+    after = {}
+    for key, encoded in after_raw.items():
+        value = decode(encoded, arrays)
+        if not isinstance(value, np.ndarray) or len(key) > LIMITS.name_chars:
+            raise ProbeError("the recorded arguments of a call are malformed")
+        after[key] = value
+    printed = raw.get("printed")
+    if printed is not None:
+        if (
+            type(printed) is not list
+            or len(printed) != 2
+            or type(printed[0]) is not int
+            or not isinstance(printed[1], str)
+        ):
+            raise ProbeError("the recorded output of a call is malformed")
+        printed = (printed[0], _short(printed[1], 200))
+    return {
+        "name": name,
+        "result": decode(raw.get("result"), arrays),
+        "after": after,
+        "printed": printed,
+    }
+
+
+def load_probe(probe_dir: str | os.PathLike, exercise: str) -> ProbeData:
+    """Read and validate the record of one exercise (in the grader's process).
+
+    Args:
+        probe_dir: the folder the probing kernel wrote into.
+        exercise: the exercise id, e.g. `"1.1"`.
+
+    Returns:
+        The `ProbeData`.
+
+    Raises:
+        ProbeError: when the record is missing, too large or malformed.
+    """
+    json_path, npz_path = _paths(Path(probe_dir), exercise)
+    _regular_file(json_path, LIMITS.json_bytes, "record", exercise)
+    damaged = ProbeError(f"the recorded answers of Exercise {exercise} are damaged.")
+    try:
+        record = json.loads(json_path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise damaged from None
+    if (
+        type(record) is not dict
+        or record.get("format") != FORMAT
+        or record.get("exercise") != exercise
+        or type(record.get("calls")) is not list
+    ):
+        raise damaged
+    seed = record.get("seed")
+    if seed is not None and type(seed) is not int:
+        raise damaged
+    if len(record["calls"]) > LIMITS.calls:
+        raise ProbeError(f"too many calls were recorded for Exercise {exercise}.")
+    arrays = _load_arrays(npz_path, exercise) if os.path.lexists(npz_path) else {}
+    try:
+        calls = tuple(_decode_call(raw, arrays) for raw in record["calls"])
+    except RecursionError:
+        raise damaged from None
+    except ProbeError as error:
+        raise ProbeError(
+            f"the recorded answers of Exercise {exercise} are damaged: {error}."
+        ) from None
+    return ProbeData(exercise, seed, calls)
