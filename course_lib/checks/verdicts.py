@@ -100,11 +100,15 @@ class StudentName:
         return f"<the student's {self.__name__}>"
 
 
-def _module_of(node: ast.stmt, bound: dict[str, Any]) -> None:
-    """Bind the names an import statement of a check cell makes (course_lib.checks only)."""
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _module_of(node: ast.stmt, bound: dict[str, Any], packages: tuple[str, ...]) -> None:
+    """Bind the names an import statement of a check cell makes (`packages` only)."""
     if isinstance(node, ast.ImportFrom):
-        if node.level or not (node.module or "").startswith(_CHECKS_PACKAGE):
-            raise ValueError(f"a check cell may import only from {_CHECKS_PACKAGE}.")
+        if node.level or not _within(node.module or "", packages):
+            raise ValueError(f"a check cell may import only from {', '.join(packages)}.")
         for alias in node.names:
             full = f"{node.module}.{alias.name}"
             try:
@@ -114,8 +118,8 @@ def _module_of(node: ast.stmt, bound: dict[str, Any]) -> None:
             bound[alias.asname or alias.name] = value
         return
     for alias in node.names:  # ast.Import
-        if not alias.name.startswith(_CHECKS_PACKAGE):
-            raise ValueError(f"a check cell may import only from {_CHECKS_PACKAGE}.")
+        if not _within(alias.name, packages):
+            raise ValueError(f"a check cell may import only from {', '.join(packages)}.")
         module = importlib.import_module(alias.name)
         if alias.asname:
             bound[alias.asname] = module
@@ -142,7 +146,9 @@ def _argument(node: ast.expr) -> Any:
         ) from None
 
 
-def parse_check_call(check_source: str) -> tuple[Any, list, dict]:
+def parse_check_call(
+    check_source: str, packages: tuple[str, ...] = (_CHECKS_PACKAGE,)
+) -> tuple[Any, list, dict]:
     """The check function, arguments and keyword arguments of a released check cell.
 
     The cell may hold imports from `course_lib.checks` and one call of a check function
@@ -150,6 +156,7 @@ def parse_check_call(check_source: str) -> tuple[Any, list, dict]:
 
     Args:
         check_source: the check cell's source (trusted: the released notebook's).
+        packages: the packages whose checks it may call. Defaults to `course_lib.checks`.
 
     Returns:
         `(function, args, kwargs)`.
@@ -162,7 +169,7 @@ def parse_check_call(check_source: str) -> tuple[Any, list, dict]:
     calls = []
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            _module_of(node, bound)
+            _module_of(node, bound, packages)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             calls.append(node.value)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
@@ -176,8 +183,8 @@ def parse_check_call(check_source: str) -> tuple[Any, list, dict]:
     call = calls[0]
     function = _resolve(call.func, bound)
     module = getattr(function, "__module__", "") or ""
-    if not module.startswith(_CHECKS_PACKAGE + ".") or not callable(function):
-        raise ValueError(f"{ast.unparse(call.func)!r} is not a check of {_CHECKS_PACKAGE}.")
+    if not _within(module, packages) or not callable(function):
+        raise ValueError(f"{ast.unparse(call.func)!r} is not a check of {', '.join(packages)}.")
     args = [_argument(arg) for arg in call.args]
     kwargs = {}
     for keyword in call.keywords:
@@ -187,7 +194,13 @@ def parse_check_call(check_source: str) -> tuple[Any, list, dict]:
     return function, args, kwargs
 
 
-def judge(check_source: str, exercise: str, probe_dir: Path, seed: int | None) -> Verdict:
+def judge(
+    check_source: str,
+    exercise: str,
+    probe_dir: Path,
+    seed: int | None,
+    packages: tuple[str, ...] = (_CHECKS_PACKAGE,),
+) -> Verdict:
     """Judge one exercise from the answers its probe recorded, in this (clean) process.
 
     Args:
@@ -198,6 +211,8 @@ def judge(check_source: str, exercise: str, probe_dir: Path, seed: int | None) -
             (`RNN_COURSE_PROBE_DIR` of that run).
         seed: the grading run's seed (`RNN_COURSE_GRADING_SEED` of that run), or None when
             the probe ran with the fixed self-check inputs.
+        packages: the packages whose checks a check cell may call (a course's own check
+            modules besides `course_lib.checks`). Defaults to `course_lib.checks`.
 
     Returns:
         The `Verdict`.
@@ -207,7 +222,7 @@ def judge(check_source: str, exercise: str, probe_dir: Path, seed: int | None) -
             another seed (the message is fit for the student's feedback).
         ValueError: when `check_source` is not a check cell, or checks another exercise.
     """
-    function, args, kwargs = parse_check_call(check_source)
+    function, args, kwargs = parse_check_call(check_source, packages)
     data = load_probe(Path(probe_dir), exercise)
     if data.seed != seed:
         raise ProbeError(

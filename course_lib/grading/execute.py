@@ -98,6 +98,9 @@ class ExecutionConfig:
         sandbox: whether the notebook runs in the bubblewrap sandbox. Defaults to True;
             False (`--no-sandbox`) runs students' code with the grader's rights.
         limits: the sandbox's resource limits. Defaults to `SandboxLimits()`.
+        read_only_paths: more host folders the sandbox sees read-only at the same path
+            (a course's own check modules, put on the kernel's path with `env`).
+            Defaults to none.
     """
 
     cell_timeout: float = 300.0
@@ -111,12 +114,14 @@ class ExecutionConfig:
     startup_timeout: float = 120.0
     sandbox: bool = True
     limits: SandboxLimits = field(default_factory=SandboxLimits)
+    read_only_paths: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON-ready data (for the job file)."""
         data = dataclasses.asdict(self)
         data["env"] = dict(self.env)
         data["check_modules"] = list(self.check_modules)
+        data["read_only_paths"] = list(self.read_only_paths)
         return data
 
     @classmethod
@@ -125,6 +130,7 @@ class ExecutionConfig:
         data = dict(data)
         data["limits"] = SandboxLimits(**data["limits"])
         data["check_modules"] = tuple(data["check_modules"])
+        data["read_only_paths"] = tuple(data["read_only_paths"])
         return cls(**data)
 
 
@@ -537,7 +543,8 @@ def execute_job(
     (folder.work / JOB_FILE).write_text(json.dumps(job), encoding="utf-8")
     if config.sandbox:
         command = [sys.executable, "-m", "course_lib.grading.execute", "."]
-        argv, process_env = sandbox_command(folder, command, env), None
+        argv = sandbox_command(folder, command, env, read_only=config.read_only_paths)
+        process_env = None
     else:
         argv = [sys.executable, "-m", "course_lib.grading.execute", str(folder.work)]
         process_env = {**os.environ, **config.env, **env}

@@ -187,6 +187,7 @@ def score_exercise(
     check_source: str,
     probe_dir: Path,
     seed: int | None,
+    packages: tuple[str, ...] = ("course_lib.checks",),
 ) -> tuple[float, ExerciseStatus, str]:
     """Return `(points, status, message)` of one exercise: from the cells' outcomes and,
     when its check cell ran, from judging the check's probe records.
@@ -198,6 +199,7 @@ def score_exercise(
         check_source: the released check cell's source.
         probe_dir: where the check cells wrote their probe records.
         seed: the seed the checks drew their inputs from (None: the self-check's).
+        packages: the modules whose checks the check cells may call.
     """
     missing = [gid for gid in exercise.solution_grade_ids if gid in restored.missing]
     if missing:
@@ -222,7 +224,9 @@ def score_exercise(
     if check.status == CellStatus.NOT_RUN:
         return 0.0, NOT_RUN, check.detail or "not run"
     try:
-        verdict = judge(check_source, exercise.id, probe_dir, seed)
+        verdict = judge(check_source, exercise.id, probe_dir, seed, packages)
+    except ValueError as error:  # the released check cell is not a check call
+        return 0.0, ERROR, _shorten(f"the released check cell cannot be judged: {error}")
     except ProbeError as error:
         if check.status == CellStatus.OK:
             return 0.0, ERROR, _shorten(f"the check could not be judged: {error}")
@@ -333,7 +337,13 @@ def grade_notebook(
         )
         for exercise in exercises:
             points, status, message = score_exercise(
-                exercise, restored, runs, release.check_sources[exercise.id], probe_dir, seed
+                exercise,
+                restored,
+                runs,
+                release.check_sources[exercise.id],
+                probe_dir,
+                seed,
+                config.check_modules,
             )
             result.results.append(
                 ExerciseResult(student, name, exercise.id, points, exercise.points, status, message)

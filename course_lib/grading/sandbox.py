@@ -187,7 +187,9 @@ class _Bind:
     writable: bool = False
 
 
-def _mounts(workdir: Path, tmpdir: Path) -> tuple[list[_Bind], list[tuple[str, str]]]:
+def _mounts(
+    workdir: Path, tmpdir: Path, read_only: Sequence[str] = ()
+) -> tuple[list[_Bind], list[tuple[str, str]]]:
     """The bind mounts and the symbolic links of the sandbox's file system."""
     binds: list[_Bind] = []
     links: list[tuple[str, str]] = []
@@ -197,7 +199,8 @@ def _mounts(workdir: Path, tmpdir: Path) -> tuple[list[_Bind], list[tuple[str, s
         elif os.path.isdir(path):
             binds.append(_Bind(path, path))
     binds += [_Bind(p, p) for p in SYSTEM_ETC_FILES if os.path.exists(p)]
-    for path in [*_python_dirs(), course_package_dir()]:
+    extra = [os.path.realpath(p) for p in read_only if os.path.isdir(p)]
+    for path in [*_python_dirs(), course_package_dir(), *extra]:
         if not any(path.startswith(b.source.rstrip("/") + "/") for b in binds):
             binds.append(_Bind(path, path))
     binds.append(_Bind(str(workdir), SANDBOX_WORKDIR, writable=True))
@@ -320,7 +323,11 @@ class GradingFolder:
 
 
 def sandbox_command(
-    folder: GradingFolder, command: Sequence[str], env: Mapping[str, str] | None = None
+    folder: GradingFolder,
+    command: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    read_only: Sequence[str] = (),
 ) -> list[str]:
     """The command that runs `command` inside the sandbox, `folder.work` at `/submission`.
 
@@ -328,12 +335,13 @@ def sandbox_command(
         folder: the grading folder (its `work` becomes `/submission`, its `tmp` `/tmp`).
         command: the program and its arguments, as seen inside the sandbox.
         env: extra environment variables inside the sandbox.
+        read_only: more host folders to show read-only at the same path. Defaults to none.
 
     Returns:
         The argv to run on the host (`bwrap ...`, or the root launcher then `bwrap`).
     """
     bwrap = _bwrap()
-    binds, links = _mounts(folder.work, folder.tmp)
+    binds, links = _mounts(folder.work, folder.tmp, read_only)
     full_env = sandbox_environment(env)
     if os.geteuid() != 0:
         return _bwrap_argv(bwrap, binds, links, full_env, command)
