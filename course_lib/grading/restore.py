@@ -12,16 +12,14 @@ cell whose `grade_id` is missing in the submission (an editor may strip cell met
 looked for among the student's unmatched code cells by the names it defines (`def gru_step`);
 when none is found the released stub stays and the exercise is reported as missing.
 
-Limits. Like nbgrader, the grader trusts the kernel only so far: the student's code runs in
-the same process as the checks. Restoring cells defeats edited or deleted check cells and
-printed success lines, and `execute` imports the check modules afresh before each check
-cell, which defeats check functions redefined or monkeypatched by a solution cell. A
-student who sets out to subvert the kernel itself could still succeed: patch NumPy or
-builtins that the checks use, install an import hook, change `course_lib.__path__`, write
-files that the fresh import then loads, or read the expected values from the check's stack
-frame. Such code is plain to see in the notebook; solution cells that reach for these tools
-(`sys.modules`, `importlib`, `inspect`, `builtins`, `__path__`, `signal`, `ctypes`, ...) are
-listed in the notes so that a person can review them.
+Restoring is one layer of three. The notebook then runs in the grading sandbox
+(`course_lib.grading.sandbox`), which keeps the student's code away from the teacher's files,
+the network and other students; and the check cells only probe the student's functions,
+while the verdicts are computed in the grader's own process (`course_lib.checks.verdicts`),
+so patching NumPy, builtins or the checks inside the kernel changes only what the student's
+own functions returned. Solution cells that reach for tampering tools (`sys.modules`,
+`importlib`, `inspect`, `builtins`, `__path__`, `signal`, `ctypes`, ...) are still listed in
+the notes so that a person can review them.
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
 """
