@@ -79,6 +79,23 @@ def render(results: dict[str, Any]) -> str:
                         f"{grading['grade_2_workers_s']} s",
                         f"{grading['per_submission_2_workers_s']} s",
                     ],
+                    *(
+                        [
+                            [
+                                "`rnn-course grade --no-sandbox`, 1 worker",
+                                f"{grading['no_sandbox_1_worker_s']} s",
+                                f"{grading['no_sandbox_1_worker_s'] / grading['class_size']:.2f} s",
+                            ],
+                            [
+                                f"the grader before the sandbox and the split verdicts "
+                                f"(commit {grading.get('before_commit', 'eeb92aa')}), 1 worker",
+                                f"{grading['before_1_worker_s']} s",
+                                f"{grading['before_1_worker_s'] / grading['class_size']:.2f} s",
+                            ],
+                        ]
+                        if "no_sandbox_1_worker_s" in grading
+                        else []
+                    ),
                     [
                         "`jupyter nbconvert --execute`, one after another",
                         f"{grading['nbconvert_s']} s",
@@ -91,6 +108,13 @@ def render(results: dict[str, Any]) -> str:
             f"\nGrader overhead over plain execution: {grading['overhead_ratio']}x; "
             f"two workers are {grading['speedup_2_workers']}x faster than one.\n"
         )
+        if "sandbox_overhead_ratio" in grading:
+            out.append(
+                f"\nThe sandbox costs {grading['sandbox_overhead_ratio']}x the time of "
+                f"`--no-sandbox` (goal: at most 1.1x); the grader now takes "
+                f"{grading['after_over_before_ratio']}x the time of the grader before the "
+                "sandbox and the split verdicts, measured in the same run.\n"
+            )
     quality = results.get("quality")
     if quality:
         out.append(
