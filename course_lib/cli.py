@@ -12,6 +12,8 @@ Introduced in Chapter 0 (Introduction and set-up).
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -122,17 +124,36 @@ def _add_check_modules(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _module_places(names: Sequence[str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Where a course's own check modules live: the paths the sandbox must show read-only,
+    and the kernel's `PYTHONPATH` that finds them."""
+    paths, folders = [], []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin:
+            raise ValueError(f"`--check-module` {name!r} cannot be imported here")
+        origin = Path(spec.origin).resolve()
+        place = origin.parent if spec.submodule_search_locations else origin
+        paths.append(str(place))
+        folders.append(str(place.parent))
+    env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys(folders))} if folders else {}
+    return tuple(paths), env
+
+
 def _config(args: argparse.Namespace, *, sandbox: bool = False) -> ExecutionConfig:
-    modules = (*_DEFAULTS.check_modules, *getattr(args, "check_module", []))
+    own = list(dict.fromkeys(getattr(args, "check_module", [])))
     limits = _DEFAULTS.limits
     if sandbox:
         limits = SandboxLimits(args.memory_limit, args.process_limit, args.file_size_limit)
+    paths, env = _module_places(own)
     return ExecutionConfig(
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
-        check_modules=tuple(dict.fromkeys(modules)),
+        check_modules=tuple(dict.fromkeys((*_DEFAULTS.check_modules, *own))),
         sandbox=sandbox,
         limits=limits,
+        env=env,
+        read_only_paths=paths,
     )
 
 
@@ -195,7 +216,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
             "pass --release DIR (the course repository's exercises/ folder)"
         )
         return EXIT_ERROR
-    config = _config(args)
+    try:
+        config = _config(args)
+    except ValueError as error:
+        _err(str(error))
+        return EXIT_ERROR
     seed = new_grading_seed()
     print(f"Checking with fresh inputs (seed {seed}), as the teacher's grader will.")
     results = []
@@ -240,7 +265,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     start = time.monotonic()
     release_dir = Path(args.release) if args.release else default_release_dir()
-    config = _config(args, sandbox=not args.no_sandbox)
+    try:
+        config = _config(args, sandbox=not args.no_sandbox)
+    except ValueError as error:
+        _err(str(error))
+        return EXIT_ERROR
     seed = new_grading_seed() if args.seed is None else args.seed
     try:
         results = grade_submissions(

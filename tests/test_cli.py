@@ -84,6 +84,7 @@ def test_assign_reports_missing_folder_and_broken_solution(tmp_path, capsys):
 @pytest.mark.slow
 def test_check_prints_a_table_and_exit_code(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", kernel_env()["PYTHONPATH"])
+    monkeypatch.syspath_prepend(str(FIXTURES))  # the judge runs here and imports the checks
     solved_copy(tmp_path / "01_basics.ipynb")
     summary = tmp_path / "summary.md"
     args = ["check", str(tmp_path / "01_basics.ipynb"), "--release", str(RELEASE), *KERNEL_OPTIONS]
@@ -126,9 +127,43 @@ def test_grade_rejects_bad_arguments(tmp_path, capsys):
         == 2
     )
     assert "does not exist" in capsys.readouterr().err
-    assert main(["grade", str(tmp_path), "--out", "g.csv", "--workers", "0"]) == 2
+    with pytest.raises(SystemExit):
+        main(["grade", str(tmp_path), "--out", "g.csv", "--workers", "0"])
     with pytest.raises(SystemExit):
         main(["grade", str(tmp_path), "--out", "g.csv", "--cell-timeout", "-1"])
+
+
+def test_grade_stops_before_grading_when_the_sandbox_is_unavailable(tmp_path, capsys, monkeypatch):
+    from course_lib.grading import sandbox
+
+    def unavailable():
+        raise sandbox.SandboxUnavailable("the grading sandbox needs Linux (bubblewrap); ...")
+
+    monkeypatch.setattr(sandbox, "check_available", unavailable)
+    solved_copy(tmp_path / "submissions" / "alice" / "01_basics.ipynb")
+    out = tmp_path / "grades.csv"
+    args = ["grade", str(tmp_path / "submissions"), "--out", str(out), "--release", str(RELEASE)]
+    assert main(args) == 2
+    assert "nothing was graded: the grading sandbox needs Linux" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*args, "--check-module", "no_such_module_here"]) == 2
+    assert "`--check-module` 'no_such_module_here' cannot be imported" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_no_sandbox_is_explicit_printed_and_recorded(tmp_path):
+    solved_copy(tmp_path / "submissions" / "alice" / "01_basics.ipynb")
+    done = rnn_course(
+        "grade", "submissions", "--out", "grades.csv", "--release", str(RELEASE),
+        "--no-sandbox", "--seed", "11", *KERNEL_OPTIONS, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "WITHOUT the sandbox (--no-sandbox" in done.stdout
+    assert "inputs from seed 11" in done.stdout
+    with (tmp_path / "grades.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(r["sandbox"], r["grading_seed"]) for r in rows} == {("NO (--no-sandbox)", "11")}
+    assert [r["status"] for r in rows if r["notebook"] == "01_basics.ipynb"] == ["passed"] * 2
 
 
 @pytest.mark.slow
@@ -158,7 +193,7 @@ def test_python_m_grade_writes_csv_feedback_and_progress(tmp_path):
     assert any(
         line.startswith("[") and "alice 01_basics.ipynb 5/5 points" in line for line in progress
     )
-    assert "Graded 4 notebooks of 2 students" in done.stdout
+    assert "Graded 4 notebooks of 2 students in the bubblewrap sandbox" in done.stdout
     with (tmp_path / "grades.csv").open() as handle:
         rows = [
             (r["student"], r["exercise"], r["points"], r["status"]) for r in csv.DictReader(handle)

@@ -199,7 +199,7 @@ def _mounts(
         elif os.path.isdir(path):
             binds.append(_Bind(path, path))
     binds += [_Bind(p, p) for p in SYSTEM_ETC_FILES if os.path.exists(p)]
-    extra = [os.path.realpath(p) for p in read_only if os.path.isdir(p)]
+    extra = [os.path.realpath(p) for p in read_only if os.path.exists(p)]
     for path in [*_python_dirs(), course_package_dir(), *extra]:
         if not any(path.startswith(b.source.rstrip("/") + "/") for b in binds):
             binds.append(_Bind(path, path))
@@ -335,7 +335,8 @@ def sandbox_command(
         folder: the grading folder (its `work` becomes `/submission`, its `tmp` `/tmp`).
         command: the program and its arguments, as seen inside the sandbox.
         env: extra environment variables inside the sandbox.
-        read_only: more host folders to show read-only at the same path. Defaults to none.
+        read_only: more host files or folders to show read-only at the same path.
+            Defaults to none.
 
     Returns:
         The argv to run on the host (`bwrap ...`, or the root launcher then `bwrap`).
