@@ -215,10 +215,11 @@ def _sigmoid(a: float) -> float:
 
 
 def _fraction_cases(rng: np.random.Generator) -> list[tuple[float, int]]:
-    """`(forget_bias, steps)`: bias 0 for one step (by hand), then drawn biases and lengths."""
+    """`(forget_bias, steps)`: bias 0 (Keras's plain initialisation), then drawn biases; the
+    lengths drawn too."""
     return [
-        (0.0, 1),
-        (0.0, int(rng.integers(5, 16))),
+        (0.0, int(rng.integers(1, 5))),
+        (0.0, int(rng.integers(5, 31))),
         (round(float(rng.uniform(0.5, 2.0)), 1), int(rng.integers(5, 16))),
         (round(float(rng.uniform(2.0, 4.0)), 1), int(rng.integers(30, 61))),
         (round(float(rng.uniform(-2.0, -0.5)), 1), int(rng.integers(2, 6))),
@@ -291,14 +292,13 @@ def check_half_life_bias(forget_bias_for_half_life) -> None:
     """Exercise 4.3 (6 checks): `forget_bias_for_half_life(half_life) -> bias`.
 
     `sigmoid(bias) ** half_life == 0.5`, so `bias = logit(0.5 ** (1 / half_life))`.
-    Compared with the formula for a half-life of 1 and drawn half-lives, and with a
-    simulated LSTM.
+    Compared with the formula for drawn half-lives, and with a simulated LSTM.
     """
     report = CheckReport("4.3", atol=1e-9, rtol=1e-6)
     bias_for = StudentFunction(report, forget_bias_for_half_life, "forget_bias_for_half_life")
     rng = report.rng(87)
     half_lives = [
-        1,
+        round(float(rng.uniform(1.0, 3.0)), 1),
         int(rng.integers(5, 21)),
         int(rng.integers(50, 151)),
         round(float(rng.uniform(1.5, 4.5)), 1),

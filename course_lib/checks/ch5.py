@@ -163,21 +163,22 @@ def check_param_counts(param_counts) -> None:
     """Exercise 5.2 (5 checks): `param_counts(features, units) -> {"SimpleRNN": ..., ...}`.
 
     Compares with `count_params()` of `keras.layers.SimpleRNN`, `LSTM` and `GRU` (Keras
-    defaults: biases on, GRU with `reset_after=True`) for 1 feature and 1 unit and three
-    drawn layer sizes.
+    defaults: biases on, GRU with `reset_after=True`) for a small and three larger drawn
+    layer sizes.
     """
     report = CheckReport("5.2")
     counts = StudentFunction(report, param_counts, "param_counts")
     rng = report.rng(97)
-    sizes = [(1, 1)] + [(int(rng.integers(2, 65)), int(rng.integers(2, 65))) for _ in range(3)]
-    got = counts(3, 8)
+    first = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    sizes = [first] + [(int(rng.integers(2, 65)), int(rng.integers(2, 65))) for _ in range(3)]
+    got = counts(*first)
     if report.judging and isinstance(got, CallFailed):
         report.not_checked("the returned dict", got)
     elif report.judging:
         keys = sorted(map(str, got)) if isinstance(got, dict) else None
         report.expect(
             isinstance(got, dict) and set(got) == set(CELLS),
-            f"{counts.name}(3, 8) should return a dict with the keys {', '.join(CELLS)}; "
+            f"{counts.name}{first} should return a dict with the keys {', '.join(CELLS)}; "
             f"got {keys if keys is not None else type(got).__name__}.",
             hint='return {"SimpleRNN": ..., "LSTM": ..., "GRU": ...}.',
         )

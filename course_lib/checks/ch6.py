@@ -245,7 +245,7 @@ def check_bits_per_character(bits_per_character) -> None:
     originals = {"probs": probs.copy(), "targets": targets.copy()}
     got = bpc(probs, targets)
 
-    p = round(float(rng.uniform(0.2, 0.8)), 1)
+    p = round(float(rng.uniform(0.05, 0.95)), 2)
     zero = np.array([[0.0, 1.0], [p, 1.0 - p]])
     got_zero = bpc(zero.copy(), np.array([0, 1]))
     if not report.judging:
