@@ -14,6 +14,7 @@ import io
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,7 +22,13 @@ import pytest
 
 from course_lib.checks import CheckFailed
 from course_lib.checks.verdicts import GRADING_SEED_ENV, PROBE_DIR_ENV, Verdict, judge
-from course_lib.grading.notebook_format import SOLUTION, cell_role, read_notebook, source_text
+from course_lib.grading.notebook_format import (
+    CHECK,
+    SOLUTION,
+    cell_role,
+    read_notebook,
+    source_text,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -119,3 +126,56 @@ def fails(check, function, *substrings: str, passed: int | None = None, **kwargs
 def unsolved(*args, **kwargs):
     """What an exercise's stub does: the function of an unsolved exercise."""
     raise NotImplementedError("Exercise 0.0: write your solution here")
+
+
+@dataclass(frozen=True)
+class CheckCell:
+    """One check cell of a solution notebook.
+
+    Attributes:
+        stem: the notebook's name without `.ipynb`, e.g. `"04_lstm"`.
+        exercise: the exercise id, e.g. `"4.2"`.
+        total: the number of checks, from the success line stored in the cell's output.
+        source: the cell's source, e.g. `"from course_lib.checks import ch4\\n\\n..."`.
+        function: the check function the cell calls.
+        names: the names of the student's objects the cell passes, e.g. `("lstm_step",)`.
+        kwargs: the literal keyword arguments of the call.
+        fixed_by_nature: whether the check says its inputs are fixed by nature (it trains
+            a model on the course's data).
+    """
+
+    stem: str
+    exercise: str
+    total: int
+    source: str
+    function: object
+    names: tuple[str, ...]
+    kwargs: dict
+
+    @property
+    def fixed_by_nature(self) -> bool:
+        return "Inputs fixed by nature" in (self.function.__doc__ or "")
+
+
+def solution_stems() -> list[str]:
+    """Every solution notebook, as stems; chapters added later join by themselves."""
+    return sorted(path.stem for path in SOLUTIONS.glob("*.ipynb"))
+
+
+def check_cells(stem: str) -> list[CheckCell]:
+    """The check cells of `solutions/<stem>.ipynb` with their stored success lines."""
+    from course_lib.checks.report import parse_result_line
+    from course_lib.checks.verdicts import StudentName, parse_check_call
+
+    cells = []
+    for cell in read_notebook(SOLUTIONS / f"{stem}.ipynb").cells:
+        if cell.cell_type != "code" or cell_role(cell) != CHECK:
+            continue
+        source = source_text(cell)
+        text = "".join(out.get("text", "") for out in cell.get("outputs", []))
+        parsed = parse_result_line(text)
+        assert parsed and parsed[1] == parsed[2], f"{stem}: no success line stored for {source!r}"
+        function, args, kwargs = parse_check_call(source)
+        names = tuple(arg.__name__ for arg in args if isinstance(arg, StudentName))
+        cells.append(CheckCell(stem, parsed[0], parsed[2], source, function, names, kwargs))
+    return cells

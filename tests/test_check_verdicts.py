@@ -345,3 +345,31 @@ def test_judge_in_a_clean_process_ignores_a_probe_environment(monkeypatch, tmp_p
     monkeypatch.setenv(PROBE_DIR_ENV, str(tmp_path / "elsewhere"))
     assert judge(SOURCE, "0.1", tmp_path, None).passed == 4
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_student_function_under_another_name_is_judged_the_same(monkeypatch, tmp_path):
+    def my_double(x):  # the notebook then says `double = my_double`
+        return 2 * x
+
+    probe(monkeypatch, tmp_path, check_double, my_double)
+    assert judge(SOURCE, "0.1", tmp_path, None).passed == 4
+
+
+def test_a_check_that_inspects_a_model_directly_is_caught_when_judged(monkeypatch, tmp_path):
+    def check_model(make):
+        report = CheckReport("0.6")
+        model = report.call(make, name="make")
+        if report.judging:
+            report.expect(hasattr(model, "predict"), "the model should have predict")
+        report.finish()
+
+    class Model:
+        def predict(self):
+            return 1
+
+    check_model.__module__ = "course_lib.checks.ch0"
+    sys.modules["course_lib.checks.ch0"].check_model = check_model
+    check_model(Model)  # self-check: the model itself is there
+    probe(monkeypatch, tmp_path, check_model, Model)
+    source = "from course_lib.checks import ch0\nch0.check_model(make)"
+    assert judge(source, "0.6", tmp_path, None).passed == 0  # judged: only its description

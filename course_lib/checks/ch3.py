@@ -70,17 +70,19 @@ def _windows_mistakes(series, window, horizon):
 def check_make_windows(make_windows) -> None:
     """Exercise 3.1 (7 checks): `make_windows(series, window, horizon=1) -> (X, y)`.
 
-    Compares with `course_lib.datasets.make_windows` on a ramp (easy to read) and on a
-    noisy sine, with horizons 1 and 3.
+    Compares with `course_lib.datasets.make_windows` on two ramps (easy to read, starting
+    at a drawn integer) and on a noisy sine, with horizons 1, 3 and 2.
     """
     report = CheckReport("3.1")
     windows = StudentFunction(report, make_windows, "make_windows")
+    rng = report.rng(2)
+    a, b = (int(v) for v in rng.integers(-20, 21, size=2))
     cases = [
-        ("np.arange(10.0), window=3", np.arange(10.0), 3, 1),
-        ("np.arange(12.0), window=4, horizon=3", np.arange(12.0), 4, 3),
+        (f"np.arange({a}.0, {a + 10}.0), window=3", np.arange(a, a + 10.0), 3, 1),
+        (f"np.arange({b}.0, {b + 12}.0), window=4, horizon=3", np.arange(b, b + 12.0), 4, 3),
         (
             "a noisy sine of 50 steps, window=7, horizon=2",
-            datasets.sine_series(50, period=12.0, noise=0.1, seed=2).astype(float),
+            datasets.sine_series(50, period=12.0, noise=0.1, seed=report.seed(2)).astype(float),
             7,
             2,
         ),
@@ -88,67 +90,71 @@ def check_make_windows(make_windows) -> None:
     for index, (label, series, window, horizon) in enumerate(cases):
         original = series.copy()
         got = windows(series, window, horizon=horizon)
-        X_exp, y_exp = datasets.make_windows(series, window, horizon)
-        n = len(series) - window - horizon + 1
-        pair = isinstance(got, tuple | list) and len(got) == 2
-        if isinstance(got, CallFailed):
-            X, y = got, got
-        elif not pair:
-            report.expect(
-                False,
-                f"{windows.name}({label}) should return a pair (X, y); got {describe(got)}.",
-                hint="end with `return X, y`.",
+        if report.judging:
+            _expect_windows(
+                report, windows.name, index, label, got, series, original, window, horizon
             )
-            skipped = ["y"] + (["the series unchanged"] if index == 2 else [])
-            for name in skipped:
-                report.expect(False, f"`{name}` for {label} not checked (no pair returned).")
-            continue
-        else:
-            X, y = got
-        if index == 0:
-            shape_hint = (
-                f"a series of {len(series)} steps gives {len(series)} - window - horizon + 1 "
-                f"= {n} windows; X needs a features axis of size 1: X[..., None]."
-            )
-            report.expect_shape(
-                f"X for {label}",
-                X,
-                X_exp.shape,
-                layout="(batch, window, features)",
-                hint=hint_for(X, shape_hint),
-            )
-            report.expect_shape(
-                f"y for {label}",
-                y,
-                y_exp.shape,
-                layout="(batch, horizon)",
-                hint=f"{n} windows with {horizon} target value(s) each, also for horizon=1.",
-            )
-            continue
-        report.expect_close(
+    report.finish()
+
+
+def _expect_windows(report, name, index, label, got, series, original, window, horizon) -> None:
+    """The checks of one case of 3.1: shapes for the first, values for the others."""
+    X_exp, y_exp = datasets.make_windows(original, window, horizon)
+    n = len(original) - window - horizon + 1
+    pair = isinstance(got, tuple | list) and len(got) == 2
+    if isinstance(got, CallFailed):
+        X, y = got, got
+    elif not pair:
+        report.expect(
+            False,
+            f"{name}({label}) should return a pair (X, y); got {describe(got)}.",
+            hint="end with `return X, y`.",
+        )
+        skipped = ["y"] + (["the series unchanged"] if index == 2 else [])
+        for skipped_name in skipped:
+            report.expect(False, f"`{skipped_name}` for {label} not checked (no pair returned).")
+        return
+    else:
+        X, y = got
+    if index == 0:
+        shape_hint = (
+            f"a series of {len(original)} steps gives {len(original)} - window - horizon + 1 "
+            f"= {n} windows; X needs a features axis of size 1: X[..., None]."
+        )
+        report.expect_shape(
             f"X for {label}",
             X,
-            X_exp,
-            atol=1e-6,
-            rtol=1e-5,
-            hint=f"window s holds series[s : s + window]; there are {n} windows "
-            "(the last target must still fit in the series).",
+            X_exp.shape,
+            layout="(batch, window, features)",
+            hint=hint_for(X, shape_hint),
         )
-        report.expect_close(
+        report.expect_shape(
             f"y for {label}",
             y,
-            y_exp,
-            atol=1e-6,
-            rtol=1e-5,
-            hint=diagnose(
-                y,
-                _windows_mistakes(series, window, horizon),
-                "the target of window s is series[s + window : s + window + horizon].",
-            ),
+            y_exp.shape,
+            layout="(batch, horizon)",
+            hint=f"{n} windows with {horizon} target value(s) each, also for horizon=1.",
         )
-        if index == 2:
-            expect_unchanged(report, got, {"series": original}, {"series": series}, "make_windows")
-    report.finish()
+        return
+    report.expect_close(
+        f"X for {label}",
+        X,
+        X_exp,
+        hint=f"window s holds series[s : s + window]; there are {n} windows "
+        "(the last target must still fit in the series).",
+    )
+    report.expect_close(
+        f"y for {label}",
+        y,
+        y_exp,
+        hint=diagnose(
+            y,
+            _windows_mistakes(original, window, horizon),
+            "the target of window s is series[s + window : s + window + horizon].",
+        ),
+    )
+    if index == 2:
+        expect_unchanged(report, got, {"series": original}, {"series": series}, "make_windows")
 
 
 # -- 3.2 -------------------------------------------------------------------------------------
@@ -198,16 +204,24 @@ def check_prepare_data(prepare_data) -> None:
     the training segment only, windows cut inside each segment) on a sine with a trend,
     where using statistics of the whole series changes the numbers.
     """
-    report = CheckReport("3.2")
+    report = CheckReport("3.2", atol=1e-5, rtol=1e-4)
     prepare = StudentFunction(report, prepare_data, "prepare_data")
-    series = datasets.sine_series(300, period=20.0, noise=0.1, trend=0.01, seed=3).astype(float)
+    series = datasets.sine_series(
+        300, period=20.0, noise=0.1, trend=0.01, seed=report.seed(3)
+    ).astype(float)
     original = series.copy()
     window = 10
-    ref = datasets.make_forecasting_data(series, window=window, train=0.7, val=0.15)
     got = prepare(series, window)
+    if report.judging:
+        _expect_prepared(report, prepare.name, got, series, original, window)
+    report.finish()
 
+
+def _expect_prepared(report, name, got, series, original, window) -> None:
+    """The 10 checks of 3.2 on the student's dict `got`."""
+    ref = datasets.make_forecasting_data(original, window=window, train=0.7, val=0.15)
     if isinstance(got, CallFailed):
-        report.expect_close("the returned dict", got, 0.0)
+        report.not_checked("the returned dict", got)
         part = dict.fromkeys(_KEYS, got)
     else:
         is_dict = isinstance(got, dict)
@@ -215,18 +229,18 @@ def check_prepare_data(prepare_data) -> None:
         received = f"missing: {', '.join(missing)}" if is_dict else f"got {type(got).__name__}"
         report.expect(
             not missing,
-            f"{prepare.name} should return a dict with the keys {', '.join(_KEYS)}; {received}.",
+            f"{name} should return a dict with the keys {', '.join(_KEYS)}; {received}.",
             hint='return {"X_train": X_train, "y_train": y_train, ..., "mean": mean, "std": std}.',
         )
         part = {key: got.get(key) if is_dict else None for key in _KEYS}
 
-    train = series[: len(ref.train)]
+    train = original[: len(ref.train)]
     stats = part["mean"] if isinstance(part["mean"], CallFailed) else [part["mean"], part["std"]]
     stats_hint = (
         f"fit the scaler on the training segment only: the mean and std of the first "
-        f"floor(0.7 * {len(series)}) = {len(train)} steps."
+        f"floor(0.7 * {len(original)}) = {len(train)} steps."
     )
-    if diagnose(stats, [("leak", lambda: [np.mean(series), np.std(series)])]):
+    if diagnose(stats, [("leak", lambda: [np.mean(original), np.std(original)])]):
         stats_hint = "you used the whole series, which leaks the future into training; " + (
             stats_hint
         )
@@ -259,25 +273,20 @@ def check_prepare_data(prepare_data) -> None:
                 f"{array}_{split}",
                 got_array,
                 getattr(ref, f"{array}_{split}"),
-                atol=1e-5,
-                rtol=1e-4,
                 hint=diagnose(
-                    got_array, _prepare_mistakes(series, window, split, array), split_hint
+                    got_array, _prepare_mistakes(original, window, split, array), split_hint
                 ),
             )
-    expect_unchanged(report, got, {"series": original}, {"series": series}, prepare.name)
-    report.finish()
+    expect_unchanged(report, got, {"series": original}, {"series": series}, name)
 
 
 # -- 3.3 -------------------------------------------------------------------------------------
 
 
-def _keras_models():
-    """Two small Sequential SimpleRNN -> Dense models with random weights, and their inputs."""
+def _keras_models(rng: np.random.Generator):
+    """Two small Sequential SimpleRNN -> Dense models, weights and inputs drawn from `rng`."""
     import keras
 
-    seed_everything(7)
-    rng = np.random.default_rng(7)
     specs = [
         ("a SimpleRNN(8) -> Dense(1) model, X (5, 7, 1)", 7, 1, 8, 1, 5),
         ("a SimpleRNN(4) -> Dense(3) model, X (2, 9, 2)", 9, 2, 4, 3, 2),
@@ -339,11 +348,14 @@ def check_numpy_predict(numpy_predict) -> None:
     """
     import keras
 
-    report = CheckReport("3.3")
+    report = CheckReport("3.3", atol=1e-4, rtol=1e-3)
     predict = StudentFunction(report, numpy_predict, "numpy_predict")
-    for index, (label, model, X) in enumerate(_keras_models()):
-        expected = keras.ops.convert_to_numpy(model(X, training=False))
+    seed_everything(report.seed(7))
+    for index, (label, model, X) in enumerate(_keras_models(report.rng(7))):
         got = predict(model, X.copy())
+        if not report.judging:
+            continue
+        expected = keras.ops.convert_to_numpy(model(X, training=False))
         if index == 0:
             report.expect_shape(
                 f"predictions of {label}",
@@ -356,8 +368,6 @@ def check_numpy_predict(numpy_predict) -> None:
             f"predictions of {label}",
             got,
             expected,
-            atol=1e-4,
-            rtol=1e-3,
             hint=diagnose(
                 got,
                 _numpy_mistakes(model, X),
@@ -377,15 +387,20 @@ def check_numpy_predict(numpy_predict) -> None:
 MAX_MSE_RATIO = 0.2
 
 
-def task_data() -> datasets.ForecastingData:
+def task_data(seed: int = 3) -> datasets.ForecastingData:
     """The data of exercise 3.4: a sine (period 25, noise 0.05), windows of 12 steps, horizon 1.
+
+    Args:
+        seed: seed of the noise. Defaults to 3, the data the exercise trains on; the check
+            evaluates the model on the test windows of this seed when self-checking and of
+            a fresh seed when graded (the same sine, other noise).
 
     Returns:
         A `course_lib.datasets.ForecastingData` (scaled with training statistics).
 
     Introduced in Chapter 3 (SimpleRNN in Keras).
     """
-    series = datasets.sine_series(600, period=25.0, noise=0.05, seed=3)
+    series = datasets.sine_series(600, period=25.0, noise=0.05, seed=seed)
     return datasets.make_forecasting_data(series, window=12, train=0.7, val=0.15)
 
 
@@ -393,9 +408,11 @@ def check_simple_rnn_model(train_simple_rnn, *, seed: int = 0) -> None:
     """Exercise 3.4 (5 checks): `train_simple_rnn(X_train, y_train, X_val, y_val) -> model`.
 
     Seeds NumPy, Python and Keras, calls the function on `task_data()`, and evaluates the
-    returned model on the test windows: it must contain a `keras.layers.SimpleRNN`, return
+    returned model on test windows: it must contain a `keras.layers.SimpleRNN`, return
     finite `(batch, 1)` forecasts, and reach a test MSE of at most `MAX_MSE_RATIO` times
-    the persistence forecast's.
+    the persistence forecast's. Inputs fixed by nature: the model trains on the
+    exercise's data set; only the test windows are drawn afresh when graded
+    (`task_data(report.seed(3))`, the same sine with other noise).
 
     Args:
         train_simple_rnn: the student's function.
@@ -404,13 +421,14 @@ def check_simple_rnn_model(train_simple_rnn, *, seed: int = 0) -> None:
     report = CheckReport("3.4")
     train = StudentFunction(report, train_simple_rnn, "train_simple_rnn")
     data = task_data()
+    test = task_data(report.seed(3))
     seed_everything(seed)
     model = train(data.X_train, data.y_train, data.X_val, data.y_val)
     expect_good_forecaster(
         report,
         model,
-        data.X_test,
-        data.y_test,
+        test.X_test,
+        test.y_test,
         layer_types=("SimpleRNN",),
         max_ratio=MAX_MSE_RATIO,
     )

@@ -92,73 +92,75 @@ def check_lstm_step(lstm_step) -> None:
     Compares `(h, c)` with `course_lib.cells.lstm_step` on a hand-made case (all
     pre-activations zero), two random cases, and checks that inputs stay unchanged.
     """
-    report = CheckReport("4.1")
+    report = CheckReport("4.1", atol=_ATOL, rtol=_RTOL)
     step = StudentFunction(report, lstm_step, "lstm_step")
+    rng = report.rng(80)
 
     # All weights zero: every gate is sigmoid(0) = 0.5 and the candidate tanh(0) = 0,
     # so c_t = 0.5 * c and h_t = 0.5 * tanh(0.5 * c).
-    c = np.array([[1.0, -2.0, 0.5]])
+    c = np.round(rng.uniform(0.2, 2.0, size=(1, 3)), 1) * rng.choice([-1.0, 1.0], size=(1, 3))
     got = step(
-        np.ones((1, 2)), np.zeros((1, 3)), c, np.zeros((2, 12)), np.zeros((3, 12)), np.zeros(12)
+        np.ones((1, 2)),
+        np.zeros((1, 3)),
+        c.copy(),
+        np.zeros((2, 12)),
+        np.zeros((3, 12)),
+        np.zeros(12),
     )
-    pair = _pair(report, got, "lstm_step with zero weights")
-    report.expect_close(
-        "c_t with zero weights (forget gate 0.5, candidate 0)",
-        pair[1],
-        0.5 * c,
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint="c_t = f * c + i * g; with zero weights f = sigmoid(0) = 0.5 and g = tanh(0) = 0.",
-    )
+    if report.judging:
+        pair = _pair(report, got, "lstm_step with zero weights")
+        report.expect_close(
+            f"c_t with zero weights (forget gate 0.5, candidate 0) and c = {c.tolist()}",
+            pair[1],
+            0.5 * c,
+            hint="c_t = f * c + i * g; with zero weights f = sigmoid(0) = 0.5 and g = tanh(0) = 0.",
+        )
 
-    args = _lstm_case(81, batch=3, features=4, units=5)
-    originals = {name: a.copy() for name, a in zip(("x_t", "h", "c"), args[:3], strict=True)}
+    args = _lstm_case(report.seed(81), batch=3, features=4, units=5)
+    originals = [a.copy() for a in args]
     got = step(*args)
-    h_got, c_got = _pair(report, got, "lstm_step(x_t (3, 4), h (3, 5), c (3, 5), ...)")
-    h_ref, c_ref = cells.lstm_step(*args)
-    report.expect_shape("h_t", h_got, (3, 5), layout="(batch, units)")
-    report.expect_close(
-        "h_t for a random batch",
-        h_got,
-        h_ref,
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=diagnose(h_got, _lstm_mistakes(args, "h"), "h_t = o * tanh(c_t)."),
-    )
-    report.expect_close(
-        "c_t for a random batch",
-        c_got,
-        c_ref,
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=diagnose(c_got, _lstm_mistakes(args, "c"), "c_t = f * c + i * g."),
-    )
-    expect_unchanged(
-        report,
-        got,
-        originals,
-        dict(zip(("x_t", "h", "c"), args[:3], strict=True)),
-        f"{step.name}(x_t, h, c, ...)",
-    )
+    if report.judging:
+        h_got, c_got = _pair(report, got, "lstm_step(x_t (3, 4), h (3, 5), c (3, 5), ...)")
+        h_ref, c_ref = cells.lstm_step(*originals)
+        report.expect_shape("h_t", h_got, (3, 5), layout="(batch, units)")
+        report.expect_close(
+            "h_t for a random batch",
+            h_got,
+            h_ref,
+            hint=diagnose(h_got, _lstm_mistakes(originals, "h"), "h_t = o * tanh(c_t)."),
+        )
+        report.expect_close(
+            "c_t for a random batch",
+            c_got,
+            c_ref,
+            hint=diagnose(c_got, _lstm_mistakes(originals, "c"), "c_t = f * c + i * g."),
+        )
+        names = ("x_t", "h", "c")
+        expect_unchanged(
+            report,
+            got,
+            dict(zip(names, originals[:3], strict=True)),
+            dict(zip(names, args[:3], strict=True)),
+            f"{step.name}(x_t, h, c, ...)",
+        )
 
-    args = _lstm_case(83, batch=1, features=2, units=3, scale=2.0)
-    got = step(*args)
-    h_got, _ = _pair(report, got, "lstm_step with large weights")
-    report.expect_close(
-        "h_t with large weights (1, 3)",
-        h_got,
-        cells.lstm_step(*args)[0],
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=diagnose(h_got, _lstm_mistakes(args, "h"), "h_t = o * tanh(c_t)."),
-    )
+    args = _lstm_case(report.seed(83), batch=1, features=2, units=3, scale=2.0)
+    got = step(*(a.copy() for a in args))
+    if report.judging:
+        h_got, _ = _pair(report, got, "lstm_step with large weights")
+        report.expect_close(
+            "h_t with large weights (1, 3)",
+            h_got,
+            cells.lstm_step(*args)[0],
+            hint=diagnose(h_got, _lstm_mistakes(args, "h"), "h_t = o * tanh(c_t)."),
+        )
     report.finish()
 
 
 def _pair(report: CheckReport, got, call: str):
     """Split the student's `(h, c)`; one check that it is a pair of two arrays."""
     if isinstance(got, CallFailed):
-        report.expect_close(f"the pair returned by {call}", got, 0.0)
+        report.not_checked(f"the pair returned by {call}", got)
         return got, got
     ok = isinstance(got, tuple | list) and len(got) == 2
     kind = f"{type(got).__name__}" + (
@@ -212,19 +214,33 @@ def _sigmoid(a: float) -> float:
     return float(cells.sigmoid(np.asarray(a, dtype=float)))
 
 
+def _fraction_cases(rng: np.random.Generator) -> list[tuple[float, int]]:
+    """`(forget_bias, steps)`: bias 0 (Keras's plain initialisation), then drawn biases; the
+    lengths drawn too."""
+    return [
+        (0.0, int(rng.integers(1, 5))),
+        (0.0, int(rng.integers(5, 31))),
+        (round(float(rng.uniform(0.5, 2.0)), 1), int(rng.integers(5, 16))),
+        (round(float(rng.uniform(2.0, 4.0)), 1), int(rng.integers(30, 61))),
+        (round(float(rng.uniform(-2.0, -0.5)), 1), int(rng.integers(2, 6))),
+    ]
+
+
 def check_retained_fraction(retained_fraction) -> None:
     """Exercise 4.2 (6 checks): `retained_fraction(forget_bias, steps)`.
 
     The fraction of the cell state left after `steps` steps with a shut input gate is
-    `sigmoid(forget_bias) ** steps`; compared with the formula and with a simulated LSTM
-    (`closed_gate_lstm`) for biases 0 (Keras's plain initialisation), 1
-    (`unit_forget_bias=True`, the Keras default) and others.
+    `sigmoid(forget_bias) ** steps`; compared with the formula for bias 0 (Keras's plain
+    initialisation) and drawn biases and lengths, and with a simulated LSTM
+    (`closed_gate_lstm`).
     """
-    report = CheckReport("4.2")
+    report = CheckReport("4.2", atol=1e-9, rtol=1e-6)
     fraction = StudentFunction(report, retained_fraction, "retained_fraction")
-    cases = [(0.0, 1), (0.0, 10), (1.0, 10), (3.0, 50), (-1.0, 3)]
-    for bias, steps in cases:
+    rng = report.rng(85)
+    for bias, steps in _fraction_cases(rng):
         got = fraction(bias, steps)
+        if not report.judging:
+            continue
         expected = _sigmoid(bias) ** steps
         hint = diagnose(
             got,
@@ -248,23 +264,19 @@ def check_retained_fraction(retained_fraction) -> None:
             "c_t = f * c_{t-1} + i * g with i = 0, and f = sigmoid(forget_bias) at every step.",
         )
         report.expect_close(
-            f"{fraction.name}(forget_bias={bias:g}, steps={steps})",
-            got,
-            expected,
-            atol=1e-9,
-            rtol=1e-6,
-            hint=hint,
+            f"{fraction.name}(forget_bias={bias:g}, steps={steps})", got, expected, hint=hint
         )
-    simulated = closed_gate_lstm(1.0, 20)[-1]
-    got = fraction(1.0, 20)
-    report.expect_close(
-        f"{fraction.name}(1.0, 20) against a simulated LSTM (course_lib.cells.lstm_step)",
-        got,
-        simulated,
-        atol=1e-9,
-        rtol=1e-6,
-        hint="run `closed_gate_lstm(1.0, 20)` from course_lib.checks.ch4 and compare.",
-    )
+    bias, steps = round(float(rng.uniform(0.5, 1.5)), 1), int(rng.integers(15, 26))
+    got = fraction(bias, steps)
+    if report.judging:
+        report.expect_close(
+            f"{fraction.name}({bias:g}, {steps}) against a simulated LSTM "
+            "(course_lib.cells.lstm_step)",
+            got,
+            closed_gate_lstm(bias, steps)[-1],
+            hint=f"run `closed_gate_lstm({bias:g}, {steps})` from course_lib.checks.ch4 and "
+            "compare.",
+        )
     report.finish()
 
 
@@ -280,12 +292,21 @@ def check_half_life_bias(forget_bias_for_half_life) -> None:
     """Exercise 4.3 (6 checks): `forget_bias_for_half_life(half_life) -> bias`.
 
     `sigmoid(bias) ** half_life == 0.5`, so `bias = logit(0.5 ** (1 / half_life))`.
-    Compared with the formula for several half-lives and with a simulated LSTM.
+    Compared with the formula for drawn half-lives, and with a simulated LSTM.
     """
-    report = CheckReport("4.3")
+    report = CheckReport("4.3", atol=1e-9, rtol=1e-6)
     bias_for = StudentFunction(report, forget_bias_for_half_life, "forget_bias_for_half_life")
-    for half_life in (1, 10, 100, 2.5):
+    rng = report.rng(87)
+    half_lives = [
+        round(float(rng.uniform(1.0, 3.0)), 1),
+        int(rng.integers(5, 21)),
+        int(rng.integers(50, 151)),
+        round(float(rng.uniform(1.5, 4.5)), 1),
+    ]
+    for half_life in half_lives:
         got = bias_for(half_life)
+        if not report.judging:
+            continue
         expected = _half_life_bias(half_life)
         p = 0.5 ** (1.0 / half_life)
         hint = diagnose(
@@ -307,46 +328,49 @@ def check_half_life_bias(forget_bias_for_half_life) -> None:
             ],
             "solve sigmoid(bias) ** half_life = 0.5 for bias.",
         )
-        report.expect_close(
-            f"{bias_for.name}({half_life})", got, expected, atol=1e-9, rtol=1e-6, hint=hint
-        )
+        report.expect_close(f"{bias_for.name}({half_life})", got, expected, hint=hint)
     # Simulate: with that bias the cell state halves after `half_life` steps.
-    for half_life in (8, 30):
+    for half_life in (int(rng.integers(5, 13)), int(rng.integers(20, 41))):
         got = bias_for(half_life)
-        if isinstance(got, CallFailed):
-            report.expect_close(f"simulated cell state after {half_life} steps", got, 0.5)
-            continue
-        try:
-            state = closed_gate_lstm(float(got), half_life)[-1]
-        except Exception as error:
-            report.expect(
-                False,
-                f"an LSTM cannot be simulated with the forget bias {got!r:.60} returned by "
-                f"{bias_for.name}({half_life}): {type(error).__name__}: {error}",
-                hint="return a float.",
-            )
-            continue
-        report.expect_close(
-            f"cell state after {half_life} steps of an LSTM with forget bias "
-            f"{bias_for.name}({half_life}), starting from 1",
-            state,
-            0.5,
-            atol=1e-6,
-            rtol=1e-5,
-            hint="with the right bias the cell state is exactly halved after half_life steps.",
-        )
+        if report.judging:
+            _expect_halved(report, bias_for.name, got, half_life)
     report.finish()
+
+
+def _expect_halved(report: CheckReport, name: str, got, half_life: int) -> None:
+    """One check: an LSTM with forget bias `got` halves its cell state in `half_life` steps."""
+    if isinstance(got, CallFailed):
+        report.not_checked(f"simulated cell state after {half_life} steps", got)
+        return
+    try:
+        state = closed_gate_lstm(float(got), half_life)[-1]
+    except Exception as error:
+        report.expect(
+            False,
+            f"an LSTM cannot be simulated with the forget bias {got!r:.60} returned by "
+            f"{name}({half_life}): {type(error).__name__}: {error}",
+            hint="return a float.",
+        )
+        return
+    report.expect_close(
+        f"cell state after {half_life} steps of an LSTM with forget bias "
+        f"{name}({half_life}), starting from 1",
+        state,
+        0.5,
+        atol=1e-6,
+        rtol=1e-5,
+        hint="with the right bias the cell state is exactly halved after half_life steps.",
+    )
 
 
 # -- 4.4 -------------------------------------------------------------------------------------
 
 
-def _built_lstm(units: int, features: int, seed: int):
+def _built_lstm(units: int, features: int, rng: np.random.Generator):
     import keras
 
-    layer = keras.layers.LSTM(units, seed=seed)
+    layer = keras.layers.LSTM(units)
     layer.build((None, 5, features))
-    rng = np.random.default_rng(seed)
     layer.set_weights([rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights()])
     return layer
 
@@ -355,46 +379,63 @@ def check_set_forget_bias(set_forget_bias) -> None:
     """Exercise 4.4 (4 checks): `set_forget_bias(layer, value)` on a built `keras.layers.LSTM`.
 
     After the call the forget-gate part of the bias, `bias[units:2 * units]`, equals
-    `value`, and every other weight is unchanged; checked on two layer sizes.
+    `value`, and every other weight is unchanged; checked on two layer sizes with drawn
+    weights and values. The layer's weights after the call are read through
+    `report.call` (they are the student's answer).
     """
-    report = CheckReport("4.4")
+    report = CheckReport("4.4", atol=1e-6, rtol=0.0)
     set_bias = StudentFunction(report, set_forget_bias, "set_forget_bias")
-    for units, features, value in ((3, 2, 2.5), (5, 4, -1.0)):
-        layer = _built_lstm(units, features, seed=units)
+    rng = report.rng(89)
+    values = (round(float(rng.uniform(1.0, 3.0)), 1), round(float(rng.uniform(-2.0, -0.5)), 1))
+    for (units, features), value in zip(((3, 2), (5, 4)), values, strict=True):
+        layer = _built_lstm(units, features, rng)
         before = [w.copy() for w in layer.get_weights()]  # kernel, recurrent_kernel, bias
         got = set_bias(layer, value)
-        after = [np.asarray(w) for w in layer.get_weights()]
-        label = f"LSTM({units}) on {features} features, value={value:g}"
-        if isinstance(got, CallFailed):
-            report.expect_close(f"forget bias of {label}", got, value)
-            report.expect_close(f"other weights of {label}", got, 0.0)
-            continue
-        hint = "the forget gate is the second block of the bias: bias[units:2 * units]."
-        if np.allclose(after[2][:units], value):
-            hint = "you wrote the input gate's block [0:units]; " + hint
-        report.expect_close(
-            f"forget bias of {label}",
-            after[2][units : 2 * units],
-            np.full(units, value),
-            atol=1e-6,
-            rtol=0.0,
-            hint=hint,
+        after = report.call(
+            lambda layer=layer: [np.asarray(w) for w in layer.get_weights()],
+            name="layer.get_weights",
         )
-        blocks = {"input": 0, "candidate": 2 * units, "output": 3 * units}
-        changed = [
-            f"{name} bias"
-            for name, start in blocks.items()
-            if not np.array_equal(after[2][start : start + units], before[2][start : start + units])
-        ]
-        changed += [
-            name
-            for name, a, b in zip(("kernel", "recurrent_kernel"), after, before, strict=False)
-            if not np.array_equal(a, b)
-        ]
-        report.expect(
-            not changed,
-            f"only the forget gate's bias of {label} may change; changed: {', '.join(changed)}.",
-            hint="read the bias with layer.cell.bias.numpy(), change only bias[units:2 * units] "
-            "and write it back with layer.cell.bias.assign(bias).",
-        )
+        if report.judging:
+            _expect_forget_bias(report, got, after, before, units, features, value)
     report.finish()
+
+
+def _expect_forget_bias(report, got, after, before, units, features, value) -> None:
+    """The two checks of one layer of 4.4."""
+    label = f"LSTM({units}) on {features} features, value={value:g}"
+    if isinstance(got, CallFailed):
+        report.not_checked(f"forget bias of {label}", got)
+        report.not_checked(f"other weights of {label}", got)
+        return
+    shapes = [w.shape for w in before]
+    if not (
+        isinstance(after, list)
+        and [np.shape(w) for w in after] == shapes
+        and all(isinstance(w, np.ndarray) for w in after)
+    ):
+        report.not_checked(f"forget bias of {label}", after)
+        report.not_checked(f"other weights of {label}", after)
+        return
+    hint = "the forget gate is the second block of the bias: bias[units:2 * units]."
+    if np.allclose(after[2][:units], value):
+        hint = "you wrote the input gate's block [0:units]; " + hint
+    report.expect_close(
+        f"forget bias of {label}", after[2][units : 2 * units], np.full(units, value), hint=hint
+    )
+    blocks = {"input": 0, "candidate": 2 * units, "output": 3 * units}
+    changed = [
+        f"{name} bias"
+        for name, start in blocks.items()
+        if not np.array_equal(after[2][start : start + units], before[2][start : start + units])
+    ]
+    changed += [
+        name
+        for name, a, b in zip(("kernel", "recurrent_kernel"), after, before, strict=False)
+        if not np.array_equal(a, b)
+    ]
+    report.expect(
+        not changed,
+        f"only the forget gate's bias of {label} may change; changed: {', '.join(changed)}.",
+        hint="read the bias with layer.cell.bias.numpy(), change only bias[units:2 * units] "
+        "and write it back with layer.cell.bias.assign(bias).",
+    )

@@ -90,56 +90,57 @@ def check_gru_step(gru_step) -> None:
     """Exercise 5.1 (6 checks): `gru_step(x_t, h, kernel, recurrent_kernel, bias)`.
 
     Compares with `course_lib.cells.gru_step(..., reset_after=True)` on a hand-made case
-    (zero weights: z = 0.5, candidate 0), two random cases, and checks that inputs stay
+    (zero weights: z = 0.5, candidate 0), three random cases, and checks that inputs stay
     unchanged.
     """
-    report = CheckReport("5.1")
+    report = CheckReport("5.1", atol=_ATOL, rtol=_RTOL)
     step = StudentFunction(report, gru_step, "gru_step")
+    rng = report.rng(90)
 
-    h = np.array([[1.0, -0.5, 0.2]])
-    got = step(np.ones((1, 2)), h, np.zeros((2, 9)), np.zeros((3, 9)), np.zeros((2, 9)))
-    report.expect_close(
-        "h_t with zero weights (z = 0.5, candidate = 0)",
-        got,
-        0.5 * h,
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=hint_for(
-            got, "h_t = z * h + (1 - z) * candidate, with z = sigmoid(0) = 0.5 and candidate 0."
-        ),
-    )
+    h = np.round(rng.uniform(0.2, 1.5, size=(1, 3)), 1) * rng.choice([-1.0, 1.0], size=(1, 3))
+    got = step(np.ones((1, 2)), h.copy(), np.zeros((2, 9)), np.zeros((3, 9)), np.zeros((2, 9)))
+    if report.judging:
+        report.expect_close(
+            f"h_t with zero weights (z = 0.5, candidate = 0) and h = {h.tolist()}",
+            got,
+            0.5 * h,
+            hint=hint_for(
+                got,
+                "h_t = z * h + (1 - z) * candidate, with z = sigmoid(0) = 0.5 and candidate 0.",
+            ),
+        )
 
-    args = _gru_case(91, batch=3, features=4, units=5)
-    originals = {"x_t": args[0].copy(), "h": args[1].copy(), "bias": args[4].copy()}
+    args = _gru_case(report.seed(91), batch=3, features=4, units=5)
+    originals = [a.copy() for a in args]
     got = step(*args)
-    report.expect_shape("h_t", got, (3, 5), layout="(batch, units)")
-    report.expect_close(
-        "h_t for a random batch",
-        got,
-        cells.gru_step(*args),
-        atol=_ATOL,
-        rtol=_RTOL,
-        hint=diagnose(got, _gru_mistakes(*args), "compare gate by gate with the formulas above."),
-    )
-    expect_unchanged(
-        report,
-        got,
-        originals,
-        {"x_t": args[0], "h": args[1], "bias": args[4]},
-        f"{step.name}(x_t, h, ...)",
-    )
+    if report.judging:
+        report.expect_shape("h_t", got, (3, 5), layout="(batch, units)")
+        report.expect_close(
+            "h_t for a random batch",
+            got,
+            cells.gru_step(*originals),
+            hint=diagnose(
+                got, _gru_mistakes(*originals), "compare gate by gate with the formulas above."
+            ),
+        )
+        expect_unchanged(
+            report,
+            got,
+            {"x_t": originals[0], "h": originals[1], "bias": originals[4]},
+            {"x_t": args[0], "h": args[1], "bias": args[4]},
+            f"{step.name}(x_t, h, ...)",
+        )
 
     for seed, batch, features, units, scale in ((93, 1, 2, 3, 2.0), (95, 2, 1, 6, 1.0)):
-        args = _gru_case(seed, batch, features, units, scale)
-        got = step(*args)
-        report.expect_close(
-            f"h_t for x_t ({batch}, {features}), units={units}",
-            got,
-            cells.gru_step(*args),
-            atol=_ATOL,
-            rtol=_RTOL,
-            hint=diagnose(got, _gru_mistakes(*args), "compare gate by gate with the formulas."),
-        )
+        args = _gru_case(report.seed(seed), batch, features, units, scale)
+        got = step(*(a.copy() for a in args))
+        if report.judging:
+            report.expect_close(
+                f"h_t for x_t ({batch}, {features}), units={units}",
+                got,
+                cells.gru_step(*args),
+                hint=diagnose(got, _gru_mistakes(*args), "compare gate by gate with the formulas."),
+            )
     report.finish()
 
 
@@ -158,61 +159,66 @@ def keras_param_count(cell: str, features: int, units: int) -> int:
     return int(layer.count_params())
 
 
-_COUNT_CASES = ((1, 1), (3, 8), (10, 32), (64, 20))
-
-
 def check_param_counts(param_counts) -> None:
     """Exercise 5.2 (5 checks): `param_counts(features, units) -> {"SimpleRNN": ..., ...}`.
 
     Compares with `count_params()` of `keras.layers.SimpleRNN`, `LSTM` and `GRU` (Keras
-    defaults: biases on, GRU with `reset_after=True`) for four layer sizes.
+    defaults: biases on, GRU with `reset_after=True`) for a small and three larger drawn
+    layer sizes.
     """
     report = CheckReport("5.2")
     counts = StudentFunction(report, param_counts, "param_counts")
-    got = counts(3, 8)
-    if isinstance(got, CallFailed):
-        report.expect_close("the returned dict", got, 0.0)
-    else:
-        keys = sorted(got) if isinstance(got, dict) else None
+    rng = report.rng(97)
+    first = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    sizes = [first] + [(int(rng.integers(2, 65)), int(rng.integers(2, 65))) for _ in range(3)]
+    got = counts(*first)
+    if report.judging and isinstance(got, CallFailed):
+        report.not_checked("the returned dict", got)
+    elif report.judging:
+        keys = sorted(map(str, got)) if isinstance(got, dict) else None
         report.expect(
             isinstance(got, dict) and set(got) == set(CELLS),
-            f"{counts.name}(3, 8) should return a dict with the keys {', '.join(CELLS)}; "
+            f"{counts.name}{first} should return a dict with the keys {', '.join(CELLS)}; "
             f"got {keys if keys is not None else type(got).__name__}.",
             hint='return {"SimpleRNN": ..., "LSTM": ..., "GRU": ...}.',
         )
-    for features, units in _COUNT_CASES:
-        expected = {cell: keras_param_count(cell, features, units) for cell in CELLS}
+    for features, units in sizes:
         got = counts(features, units)
-        if isinstance(got, CallFailed):
-            report.expect_equal(f"{counts.name}({features}, {units})", got, expected)
-            continue
-        received = {cell: got.get(cell) for cell in CELLS} if isinstance(got, dict) else got
-        hints = []
-        if isinstance(received, dict):
-            F, H = features, units
-            gru = received.get("GRU")
-            if gru == 3 * (F * H + H * H + H) and gru != expected["GRU"]:
-                hints.append(
-                    "Keras's GRU (reset_after=True) has two bias vectors of 3 * units: one for "
-                    "the input projection, one for the recurrent projection."
-                )
-            if received.get("LSTM") == F * H + H * H + H and expected["LSTM"] != received.get(
-                "LSTM"
-            ):
-                hints.append("an LSTM has 4 blocks (i, f, c, o): 4 * (F * H + H * H + H).")
-        hint = " ".join(hints) or (
-            "k blocks of (features * units + units * units + units) with k = 1, 4, 3, plus the "
-            "GRU's second bias (3 * units)."
-        )
-        same = isinstance(received, dict) and all(
-            _same_number(received[cell], expected[cell]) for cell in CELLS
-        )
-        report.expect(
-            same,
-            f"`{counts.name}({features}, {units})`: expected {expected}, got {received!r:.200}.",
-            hint=hint,
-        )
+        if report.judging:
+            _expect_counts(report, counts.name, got, features, units)
     report.finish()
+
+
+def _expect_counts(report: CheckReport, name: str, got, features: int, units: int) -> None:
+    """One check of 5.2: the three counts for one layer size."""
+    expected = {cell: keras_param_count(cell, features, units) for cell in CELLS}
+    if isinstance(got, CallFailed):
+        report.expect_equal(f"{name}({features}, {units})", got, expected)
+        return
+    received = {cell: got.get(cell) for cell in CELLS} if isinstance(got, dict) else got
+    hints = []
+    if isinstance(received, dict):
+        F, H = features, units
+        gru = received.get("GRU")
+        if gru == 3 * (F * H + H * H + H) and gru != expected["GRU"]:
+            hints.append(
+                "Keras's GRU (reset_after=True) has two bias vectors of 3 * units: one for "
+                "the input projection, one for the recurrent projection."
+            )
+        if received.get("LSTM") == F * H + H * H + H and expected["LSTM"] != received.get("LSTM"):
+            hints.append("an LSTM has 4 blocks (i, f, c, o): 4 * (F * H + H * H + H).")
+    hint = " ".join(hints) or (
+        "k blocks of (features * units + units * units + units) with k = 1, 4, 3, plus the "
+        "GRU's second bias (3 * units)."
+    )
+    same = isinstance(received, dict) and all(
+        _same_number(received[cell], expected[cell]) for cell in CELLS
+    )
+    report.expect(
+        same,
+        f"`{name}({features}, {units})`: expected {expected}, got {received!r:.200}.",
+        hint=hint,
+    )
 
 
 def _same_number(got, expected: int) -> bool:
@@ -238,27 +244,32 @@ def _units_reference(features: int, budget: int, cell: str) -> int:
     return units
 
 
-_BUDGET_CASES = (
-    (1, 10_000, "LSTM"),
-    (1, 10_000, "GRU"),
-    (1, 10_000, "SimpleRNN"),
-    (32, 50_000, "GRU"),
-    (8, 5, "LSTM"),
-    (20, 6_532, "SimpleRNN"),  # exactly 71 units
-)
+def _budget_cases(rng: np.random.Generator) -> list[tuple[int, int, str]]:
+    """`(features, budget, cell)`: drawn budgets, one too small for a single unit, one that a
+    drawn number of units uses exactly."""
+    cases = [(1, int(rng.integers(5_000, 20_001)), cell) for cell in ("LSTM", "GRU", "SimpleRNN")]
+    cases.append((32, int(rng.integers(20_000, 80_001)), "GRU"))
+    features = int(rng.integers(4, 12))
+    cases.append((features, int(rng.integers(1, _count("LSTM", features, 1))), "LSTM"))
+    features, units = int(rng.integers(10, 30)), int(rng.integers(40, 90))
+    cases.append((features, _count("SimpleRNN", features, units), "SimpleRNN"))  # exactly
+    return cases
 
 
 def check_units_for_budget(units_for_budget) -> None:
     """Exercise 5.3 (6 checks): `units_for_budget(features, budget, cell) -> units`.
 
     The largest `units` whose layer has at most `budget` parameters (0 when even one unit
-    is too many), compared with a brute-force search over the Keras parameter counts.
+    is too many), compared with a brute-force search over the Keras parameter counts, for
+    drawn budgets (one used exactly).
     """
     report = CheckReport("5.3")
     units_for = StudentFunction(report, units_for_budget, "units_for_budget")
-    for features, budget, cell in _BUDGET_CASES:
-        expected = _units_reference(features, budget, cell)
+    for features, budget, cell in _budget_cases(report.rng(99)):
         got = units_for(features, budget, cell)
+        if not report.judging:
+            continue
+        expected = _units_reference(features, budget, cell)
         label = f"{units_for.name}({features}, {budget}, {cell!r})"
         if isinstance(got, CallFailed):
             report.expect_equal(label, got, expected)

@@ -15,8 +15,8 @@ Encoded values (the JSON side):
   themselves;
 - `{"t": "list" | "tuple", "v": [...]}`, `{"t": "dict", "v": [[key, value], ...]}` (keys
   are str, int, float, bool or None);
-- `{"t": "array", "k": "a3"}` and `{"t": "scalar", "k": "a4"}`: NumPy arrays and NumPy
-  scalars, stored in the `.npz` under that key (dtype and shape kept);
+- `{"t": "array", "k": "a3"}`: a NumPy array, stored in the `.npz` under that key (dtype
+  and shape kept); `{"t": "scalar", "dtype": "float32", "v": 0.5}`: a NumPy scalar;
 - `{"t": "complex", "v": [re, im]}`, `{"t": "opaque", "v": "<Sequential object>"}`;
 - `{"t": "failed", "error": "TypeError: ...", "unsolved": false}` for a call that raised.
 
@@ -70,6 +70,14 @@ class Limits:
 
 LIMITS = Limits()
 _ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+# NumPy scalars are recorded in the JSON as their dtype's name and value.
+_SCALAR_TYPES = {
+    name: np.dtype(name).type
+    for name in (
+        "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
+        "float16 float32 float64 complex64 complex128"
+    ).split()
+}
 _ARRAY_KEY = re.compile(r"^a\d{1,7}$")
 
 
@@ -188,11 +196,14 @@ class Encoder:
                 raise _TooLarge(f"a string of {len(value)} characters")
             return value
         if isinstance(value, np.generic):
-            array = np.array(value)  # 0-d, keeps the dtype
-            if array.dtype.kind not in _ARRAY_KINDS:
+            name = np.dtype(type(value)).name
+            if name not in _SCALAR_TYPES:
                 return {"t": "opaque", "v": _describe(value)}
             self._leaf()
-            return {"t": "scalar", "k": self._add_array(array)}
+            number = value.item()
+            if isinstance(number, complex):
+                number = [number.real, number.imag]
+            return {"t": "scalar", "dtype": name, "v": number}
         if isinstance(value, np.ndarray):
             if value.dtype.kind not in _ARRAY_KINDS or value.dtype.fields is not None:
                 return {"t": "opaque", "v": _describe(value)}
@@ -266,16 +277,26 @@ def decode(encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0) -> An
                 raise ProbeError("a recorded dict has a key that is not a plain value")
             result[key] = decode(pair[1], arrays, depth=depth + 1)
         return result
-    if tag in ("array", "scalar"):
+    if tag == "array":
         key = encoded.get("k")
         if not isinstance(key, str) or key not in arrays:
             raise ProbeError("a recorded array is missing from the .npz file")
-        array = arrays[key]
-        if tag == "scalar":
-            if array.ndim != 0:
-                raise ProbeError("a recorded NumPy scalar is not 0-dimensional")
-            return array[()]
-        return array.copy()
+        return arrays[key].copy()
+    if tag == "scalar":
+        scalar_type = _SCALAR_TYPES.get(encoded.get("dtype"))
+        number = encoded.get("v")
+        if scalar_type is None:
+            raise ProbeError("a recorded NumPy scalar has an unknown dtype")
+        if type(number) is list and len(number) == 2 and all(type(p) is float for p in number):
+            number = complex(number[0], number[1])
+        if type(number) not in (bool, int, float, complex) or (
+            type(number) is int and number.bit_length() > 64
+        ):
+            raise ProbeError("a recorded NumPy scalar is malformed")
+        try:
+            return scalar_type(number)
+        except (TypeError, ValueError, OverflowError):
+            raise ProbeError("a recorded NumPy scalar is malformed") from None
     if tag == "complex":
         parts = encoded.get("v")
         if type(parts) is not list or len(parts) != 2 or not all(type(p) is float for p in parts):

@@ -132,6 +132,25 @@ class CheckFailed(AssertionError):
         lines += [f"  ({note})" for note in self.notes]
         super().__init__("\n".join(lines))
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython and Jupyter show a failed check: the report, no traceback.
+
+        IPython calls this instead of formatting the traceback through `course_lib`'s
+        internals; the cell still ends in an error (`ename` "CheckFailed", `evalue` the
+        report), so nbval fails it and "Run All" stops there.
+        """
+        red, bold, reset = "\x1b[1;31m", "\x1b[1m", "\x1b[0m"
+        lines = [f"{red}{result_line(self.exercise, self.passed, self.total)}{reset}"]
+        for failure in self.failures:
+            message, hint = failure, ""
+            if " Hint: " in failure:
+                message, _, hint = failure.rpartition(" Hint: ")
+            lines.append(f"  - {message}")
+            if hint:
+                lines.append(f"    {bold}Hint:{reset} {hint}")
+        lines += [f"  ({note})" for note in self.notes]
+        return lines
+
 
 class CallFailed:
     """What `CheckReport.call` returns when the student's function raised.

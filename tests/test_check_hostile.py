@@ -1,0 +1,103 @@
+"""Verdicts that the student's code cannot forge, on inputs it has not seen (issue 10).
+
+For every solution notebook, a kernel-like subprocess (`tests/hostile_kernel.py`) runs the
+check cells with `RNN_COURSE_PROBE_DIR` and `RNN_COURSE_GRADING_SEED` set, on the reference
+solutions and on hostile submissions, and this process judges the records
+(`course_lib.checks.verdicts.judge`), as the grader does:
+
+(a) wrong answers (every number moved) earn no more when the solution cell also patches
+    `numpy.abs`, `numpy.isfinite` and `numpy.allclose` for the checks' callers; the same
+    patch does raise the score of a plain self-check, where the comparisons run in the
+    student's process (today's design). Measured (self-check, wrong -> wrong + patch):
+    chapter 1: 6 -> 15 of 20 checks; the other chapters are printed by the test
+    (`-s`) and asserted to rise;
+(b) functions that only look up the answers the reference gave on the self-check's inputs
+    pass the self-check in full, yet earn no more than the unsolved stub (nothing) when
+    graded with a fresh seed;
+(c) the reference solutions earn full marks under 5 grading seeds.
+
+Checks whose inputs are fixed by nature (3.4 and 6.3 train a model on the course's data)
+take part in (c) only: their answer is a trained model, evaluated on fresh test windows.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from exercise_solutions import ROOT, check_cells, solution_stems
+
+from course_lib.checks.verdicts import judge
+
+SEEDS = [101, 202, 303, 404, 505]
+KERNEL = Path(__file__).resolve().parent / "hostile_kernel.py"
+
+
+def run_kernel(stem: str, out: Path, mode: str, seeds: list[int]) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("RNN_COURSE_PROBE_DIR", "RNN_COURSE_GRADING_SEED"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, str(KERNEL), stem, str(out), mode, *map(str, seeds)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=1500,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, done.stdout[-2000:] + done.stderr[-2000:]
+    return json.loads(lines[-1].removeprefix("RESULT "))["selfcheck"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", solution_stems())
+def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
+    cells = check_cells(stem)
+    clean = run_kernel(stem, tmp_path, "clean", SEEDS)
+    patched = run_kernel(stem, tmp_path, "patched", SEEDS[:1])
+
+    def score(submission: str, cell, seed: int) -> int:
+        return judge(cell.source, cell.exercise, tmp_path / submission / str(seed), seed).passed
+
+    table = []
+    for cell in cells:
+        for seed in SEEDS:  # (c)
+            assert score("reference", cell, seed) == cell.total, (cell.exercise, seed)
+        if cell.fixed_by_nature:
+            continue
+        seed = SEEDS[0]
+        stub = score("stub", cell, seed)
+        assert stub == 0, cell.exercise
+        wrong, wrong_patched = score("wrong", cell, seed), score("patched", cell, seed)
+        assert wrong_patched <= wrong, cell.exercise  # (a) graded: the patch does not help
+        lookup = score("lookup", cell, seed)
+        assert lookup <= stub, cell.exercise  # (b) graded: the lookup earns nothing
+        assert clean["lookup"][cell.exercise] == cell.total  # ... but passes the self-check
+        table.append(
+            (
+                cell.exercise,
+                cell.total,
+                clean["wrong"][cell.exercise],
+                patched["patched"][cell.exercise],
+                wrong,
+                wrong_patched,
+                lookup,
+            )
+        )
+    self_wrong = sum(row[2] for row in table)
+    self_patched = sum(row[3] for row in table)
+    print(
+        f"\n{stem}: exercise, checks, self-check wrong / + patch, graded wrong / + patch, "
+        "graded lookup"
+    )
+    for row in table:
+        print("  ", *row)
+    print(
+        f"  self-check: wrong {self_wrong} -> with the patch {self_patched} "
+        f"of {sum(row[1] for row in table)}"
+    )
+    assert self_patched > self_wrong  # (a) self-check: the patch raises the score (today)
