@@ -199,13 +199,12 @@ def _expect_counts(report: CheckReport, name: str, got, features: int, units: in
     hints = []
     if isinstance(received, dict):
         F, H = features, units
-        gru = received.get("GRU")
-        if gru == 3 * (F * H + H * H + H) and gru != expected["GRU"]:
+        if _same_number(received.get("GRU"), 3 * (F * H + H * H + H)):
             hints.append(
                 "Keras's GRU (reset_after=True) has two bias vectors of 3 * units: one for "
                 "the input projection, one for the recurrent projection."
             )
-        if received.get("LSTM") == F * H + H * H + H and expected["LSTM"] != received.get("LSTM"):
+        if _same_number(received.get("LSTM"), F * H + H * H + H):
             hints.append("an LSTM has 4 blocks (i, f, c, o): 4 * (F * H + H * H + H).")
     hint = " ".join(hints) or (
         "k blocks of (features * units + units * units + units) with k = 1, 4, 3, plus the "
