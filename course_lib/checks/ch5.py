@@ -169,7 +169,7 @@ def check_param_counts(param_counts) -> None:
     report = CheckReport("5.2")
     counts = StudentFunction(report, param_counts, "param_counts")
     rng = report.rng(97)
-    first = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    first = (int(rng.integers(1, 13)), int(rng.integers(1, 13)))
     sizes = [first] + [(int(rng.integers(2, 65)), int(rng.integers(2, 65))) for _ in range(3)]
     got = counts(*first)
     if report.judging and isinstance(got, CallFailed):
