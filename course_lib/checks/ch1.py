@@ -221,7 +221,7 @@ def check_rnn_forward(rnn_forward) -> None:
 
 def _param_cases(rng: np.random.Generator) -> list[tuple[int, int, bool]]:
     """Two layers small enough to count by hand and three larger ones, the last without bias."""
-    sizes = [(int(rng.integers(1, 6)), int(rng.integers(1, 6))) for _ in range(2)]
+    sizes = [(int(rng.integers(1, 13)), int(rng.integers(1, 13))) for _ in range(2)]
     sizes += [(int(rng.integers(8, 65)), int(rng.integers(8, 65))) for _ in range(3)]
     return [(f, u, i != 4) for i, (f, u) in enumerate(sizes)]
 
@@ -289,7 +289,7 @@ def check_ema_weights(ema_weights) -> None:
     name = weights.name
     rng = report.rng(31)
     x = rng.standard_normal((2, 12, 1))
-    alphas = [round(float(rng.uniform(low, high)), 2) for low, high in _ALPHA_RANGES]
+    alphas = [round(float(rng.uniform(low, high)), 3) for low, high in _ALPHA_RANGES]
 
     first = alphas[0]
     got = weights(first)

@@ -315,14 +315,14 @@ def _horizon_cases(rng: np.random.Generator) -> list[tuple[str, np.ndarray, dict
     """Norm profiles `(label, norms, kwargs, expected)`: shrinking, growing, a sudden drop,
     a norm exactly at the threshold, and the norms of a linear RNN."""
     T = int(rng.integers(16, 26))
-    base = round(float(rng.uniform(0.4, 0.6)), 2)
+    base = round(float(rng.uniform(0.4, 0.6)), 3)
     shrinking = base ** np.arange(T - 1, -1, -1.0)  # norms[-1] = 1, one step back `base`, ...
-    growth = round(float(rng.uniform(1.5, 2.5)), 2)
+    growth = round(float(rng.uniform(1.5, 2.5)), 3)
     growing = growth ** np.arange(T, 0, -1.0) / growth**T
     drop = np.array([rng.uniform(0.5, 2), rng.uniform(0.5, 2), 1e-5, rng.uniform(0.5, 2)])
     last = 2.0 ** int(rng.integers(-2, 4))  # a power of two: ratio * last is exact
     exact = np.array([1e-4 * last / 2, 1e-3 * last, rng.uniform(0.3, 0.9) * last, last])
-    a = round(float(rng.uniform(0.6, 0.8)), 2)
+    a = round(float(rng.uniform(0.6, 0.8)), 3)
     linear = linear_rnn_gradient_norms(a * np.eye(3), 40)
     cases = [
         (f"shrinking norms {base:g}**(T - t), T = {T}", shrinking, {}, 1e-3),
@@ -471,8 +471,8 @@ def check_growth_per_step(growth_per_step) -> None:
     report = CheckReport("2.5")
     growth = StudentFunction(report, growth_per_step, "growth_per_step")
     rng = report.rng(71)
-    shrink = round(float(rng.uniform(0.3, 0.7)), 2)
-    grow = round(float(rng.uniform(1.15, 1.5)), 2)
+    shrink = round(float(rng.uniform(0.3, 0.7)), 3)
+    grow = round(float(rng.uniform(1.15, 1.5)), 3)
     noisy = 0.8 ** np.arange(30, 0, -1.0) * np.exp(0.3 * rng.standard_normal(30))
     cases = [
         (f"norms {shrink:g}**(T - t) (shrinking per step back)", shrink ** np.arange(9, -1, -1.0)),

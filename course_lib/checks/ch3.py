@@ -76,7 +76,7 @@ def check_make_windows(make_windows) -> None:
     report = CheckReport("3.1")
     windows = StudentFunction(report, make_windows, "make_windows")
     rng = report.rng(2)
-    a, b = (int(v) for v in rng.integers(-20, 21, size=2))
+    a, b = (int(v) for v in rng.integers(-100, 101, size=2))
     cases = [
         (f"np.arange({a}.0, {a + 10}.0), window=3", np.arange(a, a + 10.0), 3, 1),
         (f"np.arange({b}.0, {b + 12}.0), window=4, horizon=3", np.arange(b, b + 12.0), 4, 3),

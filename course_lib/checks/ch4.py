@@ -218,11 +218,11 @@ def _fraction_cases(rng: np.random.Generator) -> list[tuple[float, int]]:
     """`(forget_bias, steps)`: bias 0 (Keras's plain initialisation), then drawn biases; the
     lengths drawn too."""
     return [
-        (0.0, int(rng.integers(1, 5))),
-        (0.0, int(rng.integers(5, 31))),
-        (round(float(rng.uniform(0.5, 2.0)), 1), int(rng.integers(5, 16))),
-        (round(float(rng.uniform(2.0, 4.0)), 1), int(rng.integers(30, 61))),
-        (round(float(rng.uniform(-2.0, -0.5)), 1), int(rng.integers(2, 6))),
+        (round(float(rng.uniform(-0.5, 0.5)), 2), int(rng.integers(1, 21))),
+        (0.0, int(rng.integers(5, 61))),
+        (round(float(rng.uniform(0.5, 2.0)), 2), int(rng.integers(5, 41))),
+        (round(float(rng.uniform(2.0, 4.0)), 2), int(rng.integers(30, 91))),
+        (round(float(rng.uniform(-2.0, -0.5)), 2), int(rng.integers(2, 9))),
     ]
 
 
@@ -266,7 +266,7 @@ def check_retained_fraction(retained_fraction) -> None:
         report.expect_close(
             f"{fraction.name}(forget_bias={bias:g}, steps={steps})", got, expected, hint=hint
         )
-    bias, steps = round(float(rng.uniform(0.5, 1.5)), 1), int(rng.integers(15, 26))
+    bias, steps = round(float(rng.uniform(0.5, 1.5)), 2), int(rng.integers(15, 41))
     got = fraction(bias, steps)
     if report.judging:
         report.expect_close(
@@ -298,10 +298,10 @@ def check_half_life_bias(forget_bias_for_half_life) -> None:
     bias_for = StudentFunction(report, forget_bias_for_half_life, "forget_bias_for_half_life")
     rng = report.rng(87)
     half_lives = [
-        round(float(rng.uniform(1.0, 3.0)), 1),
-        int(rng.integers(5, 21)),
-        int(rng.integers(50, 151)),
-        round(float(rng.uniform(1.5, 4.5)), 1),
+        round(float(rng.uniform(1.0, 3.0)), 2),
+        int(rng.integers(5, 41)),
+        int(rng.integers(50, 301)),
+        round(float(rng.uniform(1.5, 4.5)), 2),
     ]
     for half_life in half_lives:
         got = bias_for(half_life)
@@ -330,7 +330,7 @@ def check_half_life_bias(forget_bias_for_half_life) -> None:
         )
         report.expect_close(f"{bias_for.name}({half_life})", got, expected, hint=hint)
     # Simulate: with that bias the cell state halves after `half_life` steps.
-    for half_life in (int(rng.integers(5, 13)), int(rng.integers(20, 41))):
+    for half_life in (int(rng.integers(5, 16)), int(rng.integers(20, 61))):
         got = bias_for(half_life)
         if report.judging:
             _expect_halved(report, bias_for.name, got, half_life)
@@ -386,7 +386,7 @@ def check_set_forget_bias(set_forget_bias) -> None:
     report = CheckReport("4.4", atol=1e-6, rtol=0.0)
     set_bias = StudentFunction(report, set_forget_bias, "set_forget_bias")
     rng = report.rng(89)
-    values = (round(float(rng.uniform(1.0, 3.0)), 1), round(float(rng.uniform(-2.0, -0.5)), 1))
+    values = (round(float(rng.uniform(1.0, 3.0)), 2), round(float(rng.uniform(-2.0, -0.5)), 2))
     for (units, features), value in zip(((3, 2), (5, 4)), values, strict=True):
         layer = _built_lstm(units, features, rng)
         before = [w.copy() for w in layer.get_weights()]  # kernel, recurrent_kernel, bias

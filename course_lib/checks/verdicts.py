@@ -219,7 +219,8 @@ def judge(
 
     Raises:
         ProbeError: when the record is missing, damaged, too large, or was made with
-            another seed (the message is fit for the student's feedback).
+            another seed, or when the check fails on a recorded answer instead of judging
+            it (the message is fit for the student's feedback).
         ValueError: when `check_source` is not a check cell, or checks another exercise.
     """
     function, args, kwargs = parse_check_call(check_source, packages)
@@ -238,6 +239,15 @@ def judge(
     except CheckFailed as failed:
         _same_exercise(replay, exercise)
         return Verdict(exercise, failed.passed, failed.total, str(failed))
+    except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as error:
+        # The check could not digest an answer (a bug to fix in the check, but the grader
+        # must go on): the student's feedback says so, the grader counts no points.
+        if replay.report is None:
+            raise
+        raise ProbeError(
+            f"the recorded answers of Exercise {exercise} could not be judged "
+            f"({type(error).__name__}: {str(error)[:200]}); please tell the teacher."
+        ) from error
     finally:
         REPLAY.reset(token)
         for name, value in saved.items():
