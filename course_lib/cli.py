@@ -3,6 +3,7 @@
     rnn-course assign [--check] [--refresh-outputs]     solutions/ -> exercises/
     rnn-course check NOTEBOOK...                          grade your notebooks yourself
     rnn-course grade SUBMISSIONS --out grades.csv         grade every student's folder
+    rnn-course upgrade-ids NOTEBOOK...                    dotted grade ids -> nbgrader's form
 
 Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`.
 
@@ -23,7 +24,13 @@ from course_lib.grading.batch import grade_submissions, write_csv
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import PASSED, grade_notebook
-from course_lib.grading.notebook_format import NotebookFormatError, NotebookReadError
+from course_lib.grading.notebook_format import (
+    NotebookFormatError,
+    NotebookReadError,
+    read_notebook,
+    upgrade_grade_ids,
+    write_notebook,
+)
 
 # Exit codes: 0 success, 1 a negative answer (out of date, exercises not passed),
 # 2 the command could not do its job (bad arguments, missing folders, broken release).
@@ -202,6 +209,32 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- upgrade-ids -----------------------------------------------------------------------------
+
+
+def _cmd_upgrade_ids(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for name in args.notebooks:
+        path = Path(name)
+        try:
+            nb = read_notebook(path)
+            changed = upgrade_grade_ids(nb)
+        except (NotebookReadError, NotebookFormatError) as error:
+            _err(str(error))
+            status = EXIT_ERROR
+            continue
+        if not changed:
+            print(f"{path}: all grade ids are already valid")
+            continue
+        if not args.check:
+            write_notebook(nb, path)
+        verb = "would change" if args.check else "changed"
+        print(f"{path}: {verb} {len(changed)} grade ids ({', '.join(changed)})")
+        if args.check:
+            status = max(status, EXIT_NEGATIVE)
+    return status
+
+
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -267,6 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(p)
     _add_check_modules(p)
     p.set_defaults(run=_cmd_grade)
+
+    p = commands.add_parser(
+        "upgrade-ids",
+        help="convert dotted grade ids (ex7.1) to the nbgrader-valid form (ex7_1)",
+        description="Rewrite the nbgrader grade ids of solution notebooks written before "
+        "grade ids had to match nbgrader's schema ^[a-zA-Z0-9_-]*$: every other character "
+        "becomes '_' (ex7.1-solution -> ex7_1-solution, text-7.1 -> text-7_1). Exercise "
+        "numbers in text and checks (Exercise 7.1) are not touched. Then run `rnn-course assign`.",
+    )
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a notebook needs it"
+    )
+    p.set_defaults(run=_cmd_upgrade_ids)
     return parser
 
 
