@@ -17,18 +17,15 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from course_lib.grading.execute import ERROR, ExecutionConfig
 from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
+from course_lib.grading.gradebook import CSV_COLUMNS, write_csv  # noqa: F401  (moved there)
 from course_lib.grading.notebook_format import list_exercises, read_notebook, validate
-
-CSV_COLUMNS = ("student", "notebook", "exercise", "points", "max_points", "status", "message")
-_MAX_CSV_MESSAGE = 1_000
 
 
 def released_notebooks(release_dir: str | Path) -> list[Path]:
@@ -175,30 +172,3 @@ def grade_submissions(
                 for future in sorted(done, key=lambda f: tuple(map(str, futures[f]))):
                     collect(*futures[future], future)
     return [results[(s.name, r.name)] for s in students for r in releases]
-
-
-def _one_line(text: str) -> str:
-    text = " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
-    return text if len(text) <= _MAX_CSV_MESSAGE else text[: _MAX_CSV_MESSAGE - 3] + "..."
-
-
-def write_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
-    """Write one row per exercise result (columns `CSV_COLUMNS`), messages on one line."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for notebook in results:
-            for r in notebook.results:
-                writer.writerow(
-                    [
-                        r.student,
-                        r.notebook,
-                        r.exercise,
-                        f"{r.points:.2f}",
-                        f"{r.max_points:.2f}",
-                        r.status,
-                        _one_line(r.message),
-                    ]
-                )
