@@ -14,16 +14,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import course_lib
 from course_lib.grading.assign import assign, refresh_outputs
-from course_lib.grading.batch import grade_submissions, write_csv
+from course_lib.grading.batch import grade_submissions
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import PASSED, grade_notebook
+from course_lib.grading.gradebook import (
+    read_roster,
+    write_canvas_csv,
+    write_csv,
+    write_gradescope,
+    write_wide_csv,
+)
 from course_lib.grading.notebook_format import (
     NotebookFormatError,
     NotebookReadError,
@@ -31,6 +40,8 @@ from course_lib.grading.notebook_format import (
     upgrade_grade_ids,
     write_notebook,
 )
+from course_lib.grading.submissions import describe as describe_unpacked
+from course_lib.grading.submissions import unpack_archive
 
 # Exit codes: 0 success, 1 a negative answer (out of date, exercises not passed),
 # 2 the command could not do its job (bad arguments, missing folders, broken release).
@@ -184,20 +195,75 @@ def _cmd_check(args: argparse.Namespace) -> int:
 # -- grade -----------------------------------------------------------------------------------
 
 
+def _collect_submissions(args: argparse.Namespace, scratch: Path) -> tuple[Path, dict[str, str]]:
+    """The folder to grade: SUBMISSIONS itself, or an LMS archive unpacked into `scratch`.
+
+    Returns the folder and student -> LMS user id (from the archive's file names).
+    """
+    submissions = Path(args.submissions)
+    if not (submissions.is_file() and zipfile.is_zipfile(submissions)):
+        return submissions, {}
+    released = [p.name for p in Path(args.release).glob("*.ipynb")]
+    unpacked = unpack_archive(submissions, Path(args.unpack_to or scratch), released)
+    for line in describe_unpacked(unpacked):
+        print(line, flush=True)
+    return unpacked.root, unpacked.students
+
+
+def _grade_results(args: argparse.Namespace, folder: Path) -> list:
+    progress = lambda line: print(line, flush=True)  # noqa: E731
+    if args.dask:
+        from course_lib.grading.cluster import grade_on_dask
+
+        return grade_on_dask(
+            folder, args.release, args.dask, config=_config(args), progress=progress
+        )
+    return grade_submissions(
+        folder, args.release, config=_config(args), workers=args.workers, progress=progress
+    )
+
+
+def _write_gradebooks(args: argparse.Namespace, results: list, ids: dict[str, str]) -> None:
+    """Write the gradebooks asked for besides --out: --wide, --canvas/--roster, --gradescope."""
+    if args.wide:
+        write_wide_csv(results, args.wide)
+        print(f"Wrote {args.wide} (one row per student)")
+    if args.roster:
+        canvas = args.canvas or str(Path(args.out).with_name(Path(args.out).stem + "-canvas.csv"))
+        unknown = write_canvas_csv(results, read_roster(args.roster), canvas, ids=ids)
+        print(f"Wrote {canvas} (Canvas gradebook import, every roster student)")
+        for student in unknown:
+            _err(f"{student} is not in the roster {args.roster}; their grades are not in {canvas}")
+    if args.gradescope:
+        paths = write_gradescope(results, args.gradescope)
+        print(f"Wrote {len(paths)} Gradescope results.json files to {args.gradescope}")
+
+
 def _cmd_grade(args: argparse.Namespace) -> int:
     start = time.monotonic()
+    if args.canvas and not args.roster:
+        _err("--canvas needs --roster FILE (the CSV exported from the Canvas gradebook)")
+        return EXIT_ERROR
+    scratch = tempfile.TemporaryDirectory(prefix="rnn-course-archive-")
     try:
-        results = grade_submissions(
-            args.submissions,
-            args.release,
-            config=_config(args),
-            workers=args.workers,
-            progress=lambda line: print(line, flush=True),
-        )
-    except (FileNotFoundError, NotebookReadError, NotebookFormatError) as error:
+        folder, ids = _collect_submissions(args, Path(scratch.name))
+        results = _grade_results(args, folder)
+        if args.roster:
+            read_roster(args.roster)  # a bad roster stops here, before anything is written
+    except (
+        FileNotFoundError,
+        NotebookReadError,
+        NotebookFormatError,
+        ValueError,
+        RuntimeError,
+        OSError,
+    ) as error:
         _err(str(error))
+        scratch.cleanup()
         return EXIT_ERROR
     write_csv(results, args.out)
+    _write_gradebooks(args, results, ids)
+    scratch.cleanup()
     students = len({r.student for r in results})
     print(
         f"Graded {len(results)} notebooks of {students} students in "
@@ -290,13 +356,49 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "grade",
         help="grade every student's folder and write a CSV",
-        description="Grade SUBMISSIONS/<student>/<notebook>.ipynb against the release.",
+        description="Grade SUBMISSIONS/<student>/<notebook>.ipynb against the release. "
+        "SUBMISSIONS may also be the zip an LMS gives for 'download all submissions' "
+        "(Canvas, Moodle, or a zip of one folder per student).",
     )
-    p.add_argument("submissions", metavar="SUBMISSIONS", help="one folder per student")
+    p.add_argument(
+        "submissions",
+        metavar="SUBMISSIONS",
+        help="one folder per student, or an LMS's 'download all submissions' zip",
+    )
     p.add_argument("--out", required=True, metavar="CSV", help="where to write the grades")
     p.add_argument("--release", default="exercises", metavar="DIR", help="default: exercises")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="parallel kernels")
     p.add_argument("--feedback", metavar="DIR", help="write one Markdown file per student here")
+    p.add_argument(
+        "--unpack-to",
+        metavar="DIR",
+        help="unpack an LMS archive here and keep it (default: a temporary folder)",
+    )
+    p.add_argument(
+        "--wide", metavar="CSV", help="also write one row per student, a column per notebook"
+    )
+    p.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="the CSV exported from the Canvas gradebook; writes a Canvas-import CSV with every "
+        "roster student (see --canvas)",
+    )
+    p.add_argument(
+        "--canvas",
+        metavar="CSV",
+        help="where to write the Canvas-import CSV (needs --roster; default: OUT-canvas.csv)",
+    )
+    p.add_argument(
+        "--gradescope",
+        metavar="DIR",
+        help="also write DIR/<student>/results.json in Gradescope's autograder format",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) "
+        "instead of --workers local processes; needs dask[distributed]",
+    )
     _add_limits(p)
     _add_check_modules(p)
     p.set_defaults(run=_cmd_grade)
