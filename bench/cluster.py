@@ -6,8 +6,8 @@ JSON, kernels that die), one notebook per student, spread over the notebooks in 
 same run it is graded twice with the same number of workers: by `grade_submissions`
 (`--workers N`, a local process pool) and by `grade_on_dask` on a `distributed.LocalCluster`
 on 127.0.0.1 with N single-threaded worker processes (the dashboard off). The ratio is
-Dask's grading time over the pool's (goal: at most 1.15); the cluster's start-up is measured
-apart. Both gradebooks must be equal, row for row.
+Dask's grading time over the pool's (goal: at most 1.15), with the cluster already started
+and the runs interleaved. Both gradebooks must be equal, row for row.
 
     python -m bench --only cluster --class-size 200
     python -m bench.cluster --size 12 --fixtures        # a small proof on the test fixtures
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ def measure(
     notebooks: tuple[str, ...] = NOTEBOOKS,
     *,
     fixtures: bool = False,
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """Grade one class with the local pool and with Dask, `workers` each; return timings.
 
@@ -48,6 +50,7 @@ def measure(
         notebooks: released notebooks the class hands in, in turn.
         fixtures: grade the small NumPy-only test fixtures instead of the course's
             notebooks (a quick proof that the bench works).
+        repeats: gradings each way, interleaved (local, Dask, local, ...); medians kept.
 
     Returns:
         seconds of each way, Dask's start-up, the ratio dask / local, seconds per
@@ -88,10 +91,7 @@ def measure(
                     student.rename(root / f"{student.name}-{index}")
         finally:
             grading.SOLUTIONS, grading.EXERCISES = saved
-        start = time.monotonic()
-        local = grade_submissions(root, release, config=config, workers=workers, progress=None)
-        local_seconds = time.monotonic() - start
-        start = time.monotonic()
+        local_times, dask_times = [], []
         with (
             LocalCluster(
                 n_workers=workers,
@@ -102,10 +102,18 @@ def measure(
             ) as cluster,
             Client(cluster) as client,
         ):
-            startup = time.monotonic() - start
-            start = time.monotonic()
-            remote = grade_on_dask(root, release, client, config=config, progress=None)
-            dask_seconds = time.monotonic() - start
+            client.wait_for_workers(workers)
+            # Interleaved, so that a change in the machine's load hits both ways alike.
+            for _ in range(repeats):
+                start = time.monotonic()
+                local = grade_submissions(
+                    root, release, config=config, workers=workers, progress=None
+                )
+                local_times.append(time.monotonic() - start)
+                start = time.monotonic()
+                remote = grade_on_dask(root, release, client, config=config, progress=None)
+                dask_times.append(time.monotonic() - start)
+    local_seconds, dask_seconds = statistics.median(local_times), statistics.median(dask_times)
     graded = len(local)
     return {
         "class_size": size,
@@ -116,7 +124,8 @@ def measure(
         "make_up": counts,
         "local_seconds": round(local_seconds, 2),
         "dask_seconds": round(dask_seconds, 2),
-        "dask_startup_seconds": round(startup, 2),
+        "local_runs": [round(t, 2) for t in local_times],
+        "dask_runs": [round(t, 2) for t in dask_times],
         "ratio": round(dask_seconds / local_seconds, 3),
         "seconds_per_submission_local": round(local_seconds / graded, 3),
         "gradebooks_equal": _rows(local) == _rows(remote),
@@ -128,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fixtures", action="store_true", help="grade the test fixtures")
+    parser.add_argument("--repeats", type=int, default=1, help="interleaved runs each way")
     args = parser.parse_args(argv)
     import json
 
-    print(json.dumps(measure(args.size, args.workers, fixtures=args.fixtures), indent=2))
+    measured = measure(args.size, args.workers, fixtures=args.fixtures, repeats=args.repeats)
+    print(json.dumps(measured, indent=2))
     return 0
 
 

@@ -121,3 +121,21 @@ def test_the_exercise_list_keeps_the_human_numbers():
         ("ex1_1-solution",),
     )
     assert first.title
+
+
+def test_a_submission_with_the_old_dotted_ids_is_restored_by_id():
+    """A student who downloaded the exercise before the ids changed still gets graded."""
+    from course_lib.grading.restore import restore
+
+    release = read_notebook(ROOT / "tests/fixtures/grading/exercises/01_basics.ipynb")
+    submission = read_notebook(ROOT / "tests/fixtures/grading/exercises/01_basics.ipynb")
+    for cell in submission.cells:
+        gid = grade_id(cell)
+        cell.metadata.nbgrader.grade_id = re.sub(r"^ex(\d+)_(\d+)", r"ex\1.\2", gid)
+        if gid == "ex1_1-solution":
+            cell.source = "def add(a, b):\n    return a + b\n"
+    assert grade_id(submission.cells[4]) == "ex1.1-solution"
+    restored = restore(release, submission)
+    assert restored.missing == []
+    assert restored.nb.cells[restored.solution_cells["ex1_1-solution"]].source.endswith("a + b\n")
+    assert not any("recognised by the names" in note for note in restored.notes)
