@@ -136,3 +136,13 @@ def test_parse_entry_examples():
         "04_lstm.ipynb",
     )
     assert parse_entry("04_lstm.ipynb") is None
+
+
+def test_a_folder_wrapping_the_class_is_not_a_student(tmp_path):
+    archive = make_zip(
+        tmp_path / "class.zip",
+        {"class/alice/01_basics.ipynb": NB, "class/bob/work/02_more.ipynb": NB},
+    )
+    unpacked = unpack_archive(archive, tmp_path / "out", RELEASED)
+    assert set(unpacked.students) == {"alice", "bob"} and unpacked.unknown == []
+    assert (tmp_path / "out" / "bob" / "02_more.ipynb").is_file()

@@ -24,7 +24,8 @@ holding the files under their own names::
     Ada Lovelace_1234_assignsubmission_file_/04_lstm.ipynb
 
 **Folders**: a zip of one folder per student (``alice/04_lstm.ipynb``), as a teacher
-would zip cloned repositories.
+would zip cloned repositories. One folder that wraps everything (``class/alice/...``, what
+zipping the class's folder gives) is not taken for a student.
 
 A file is mapped to a released notebook when its name, with the LMS's `-1` suffix removed,
 is the released name (`04_lstm.ipynb`) or, failing that, starts with the released stem
@@ -112,6 +113,21 @@ def _unsafe(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
+def _wrapper_folder(infos: list[zipfile.ZipInfo]) -> str:
+    """The one folder that wraps every entry (`submissions/alice/...`), as `"submissions/"`.
+
+    A teacher who zips the folder of a class gets such a wrapper; it is not a student.
+    Returns "" unless all entries share one first folder with several folders below it.
+    """
+    names = [i.filename for i in infos if not i.is_dir() and "__MACOSX" not in i.filename]
+    parts = [PurePosixPath(n).parts for n in names]
+    if not parts or any(len(p) < 3 for p in parts) or len({p[0] for p in parts}) != 1:
+        return ""
+    if len({p[1] for p in parts}) < 2:  # one student's own nested folders, not a class
+        return ""
+    return parts[0][0] + "/"
+
+
 def parse_entry(name: str) -> tuple[str, str, str, str] | None:
     """Return `(layout, student, user id, file name)` of an archive entry, or None.
 
@@ -192,6 +208,7 @@ def unpack_archive(
     layouts: set[str] = set()
     total = 0
     with zipfile.ZipFile(archive) as zipped:
+        wrapper = _wrapper_folder(zipped.infolist())
         for info in sorted(zipped.infolist(), key=lambda i: i.filename):
             name = info.filename
             why = _unsafe(info)
@@ -205,7 +222,7 @@ def unpack_archive(
                     (name, f"refused: larger than the {max_bytes:,} byte limit")
                 )
                 continue
-            parsed = parse_entry(name)
+            parsed = parse_entry(name[len(wrapper) :] if wrapper else name)
             if parsed is None:
                 unpacked.unknown.append(
                     (name, "the file name carries no student (not a Canvas or Moodle name)")
