@@ -94,3 +94,25 @@ def test_a_worker_killed_mid_run_costs_only_its_submissions_retry(submissions, l
     assert rows(done["results"]) == rows(local)
     slow = next(n for n in done["results"] if (n.student, n.notebook) == ("slow", BASICS))
     assert [r.status for r in slow.results] == ["passed", "passed"]
+
+
+def test_grade_command_with_dask_address(submissions, local, client, tmp_path, capsys):
+    from course_lib.cli import main
+
+    # The command has no option for the kernels' PYTHONPATH: give the workers the fixtures'.
+    path = LIMITS.env["PYTHONPATH"]
+    client.run(lambda: os.environ.__setitem__("PYTHONPATH", path))
+    address = client.scheduler.address
+    assert address.startswith("tcp://127.0.0.1:")
+    out = tmp_path / "grades.csv"
+    args = ["grade", str(submissions), "--out", str(out), "--release", str(RELEASE)]
+    args += ["--dask", address, "--cell-timeout", "40", "--check-module", "fixture_checks"]
+    assert main(args) == 0
+    assert "[6/6] " in capsys.readouterr().out
+    with out.open(encoding="utf-8") as handle:
+        graded = [line.split(",")[:6] for line in handle.read().splitlines()[1:]]
+    expected = [
+        [s, n, r.exercise, f"{r.points:.2f}", f"{r.max_points:.2f}", r.status]
+        for s, n, r in rows(local)
+    ]
+    assert graded == expected
