@@ -25,10 +25,17 @@ from course_lib.grading.assign import (
     refresh_outputs,
 )
 from course_lib.grading.batch import grade_submissions
+from course_lib.grading.cluster import grade_on_dask
 from course_lib.grading.execute import CellRun, ExecutionConfig, run_notebook
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
-from course_lib.grading.gradebook import write_csv
+from course_lib.grading.gradebook import (
+    read_roster,
+    write_canvas_csv,
+    write_csv,
+    write_gradescope,
+    write_wide_csv,
+)
 from course_lib.grading.notebook_format import (
     NotebookFormatError,
     NotebookReadError,
@@ -36,6 +43,7 @@ from course_lib.grading.notebook_format import (
     validate,
     write_notebook,
 )
+from course_lib.grading.submissions import unpack_archive
 
 __all__ = [
     "AssignError",
@@ -48,15 +56,21 @@ __all__ = [
     "NotebookResult",
     "assign",
     "grade_notebook",
+    "grade_on_dask",
     "grade_submissions",
     "make_exercise",
     "read_notebook",
+    "read_roster",
     "refresh_outputs",
     "results_table",
     "run_notebook",
     "student_feedback",
+    "unpack_archive",
     "validate",
+    "write_canvas_csv",
     "write_csv",
     "write_feedback",
+    "write_gradescope",
     "write_notebook",
+    "write_wide_csv",
 ]
