@@ -15,7 +15,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality")
+SECTIONS = ("book", "make_test", "grading", "quality", "cluster")
 
 
 def machine() -> dict[str, str]:
@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             from bench import grading
 
             results["grading"] = grading.measure(size=args.class_size)
+        elif section == "cluster":
+            results["cluster"] = __import__("bench.cluster").cluster.measure(args.class_size)
         elif section == "quality":
             from bench import quality
 

@@ -3,6 +3,7 @@
     rnn-course assign [--check] [--refresh-outputs]     solutions/ -> exercises/
     rnn-course check NOTEBOOK...                          grade your notebooks yourself
     rnn-course grade SUBMISSIONS --out grades.csv         grade every student's folder
+    rnn-course upgrade-ids NOTEBOOK...                    dotted grade ids -> nbgrader's form
 
 Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`.
 
@@ -15,18 +16,35 @@ import argparse
 import importlib.util
 import os
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import course_lib
 from course_lib.grading.assign import assign, refresh_outputs
-from course_lib.grading.batch import grade_submissions, new_grading_seed, write_csv
+from course_lib.grading.batch import grade_submissions, new_grading_seed
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import PASSED, ReleasedNotebook, grade_notebook
-from course_lib.grading.notebook_format import NotebookFormatError, NotebookReadError
+from course_lib.grading.gradebook import (
+    read_roster,
+    write_canvas_csv,
+    write_csv,
+    write_gradescope,
+    write_wide_csv,
+)
+from course_lib.grading.notebook_format import (
+    NotebookFormatError,
+    NotebookReadError,
+    read_notebook,
+    upgrade_grade_ids,
+    write_notebook,
+)
 from course_lib.grading.sandbox import SandboxLimits, SandboxUnavailable, parse_size
+from course_lib.grading.submissions import describe as describe_unpacked
+from course_lib.grading.submissions import unpack_archive
 
 # Exit codes: 0 success, 1 a negative answer (out of date, exercises not passed),
 # 2 the command could not do its job (bad arguments, missing folders, broken release).
@@ -262,31 +280,92 @@ def _cmd_check(args: argparse.Namespace) -> int:
 # -- grade -----------------------------------------------------------------------------------
 
 
+def _collect_submissions(args: argparse.Namespace, scratch: Path) -> tuple[Path, dict[str, str]]:
+    """The folder to grade: SUBMISSIONS itself, or an LMS archive unpacked into `scratch`.
+
+    Returns the folder and student -> LMS user id (from the archive's file names).
+    """
+    submissions = Path(args.submissions)
+    if not (submissions.is_file() and zipfile.is_zipfile(submissions)):
+        return submissions, {}
+    released = [p.name for p in _release_dir(args).glob("*.ipynb")]
+    unpacked = unpack_archive(submissions, Path(args.unpack_to or scratch), released)
+    for line in describe_unpacked(unpacked):
+        print(line, flush=True)
+    return unpacked.root, unpacked.students
+
+
+def _grade_results(
+    args: argparse.Namespace, folder: Path, config: ExecutionConfig, seed: int
+) -> list:
+    progress = lambda line: print(line, flush=True)  # noqa: E731
+    release = _release_dir(args)
+    if args.dask:
+        from course_lib.grading.cluster import grade_on_dask
+
+        return grade_on_dask(
+            folder, release, args.dask, config=config, seed=seed, progress=progress
+        )
+    return grade_submissions(
+        folder, release, config=config, workers=args.workers, seed=seed, progress=progress
+    )
+
+
+def _release_dir(args: argparse.Namespace) -> Path:
+    return Path(args.release) if args.release else default_release_dir()
+
+
+def _write_gradebooks(args: argparse.Namespace, results: list, ids: dict[str, str]) -> None:
+    """Write the gradebooks asked for besides --out: --wide, --canvas/--roster, --gradescope."""
+    if args.wide:
+        write_wide_csv(results, args.wide)
+        print(f"Wrote {args.wide} (one row per student)")
+    if args.roster:
+        canvas = args.canvas or str(Path(args.out).with_name(Path(args.out).stem + "-canvas.csv"))
+        unknown = write_canvas_csv(results, read_roster(args.roster), canvas, ids=ids)
+        print(f"Wrote {canvas} (Canvas gradebook import, every roster student)")
+        for student in unknown:
+            _err(f"{student} is not in the roster {args.roster}; their grades are not in {canvas}")
+    if args.gradescope:
+        paths = write_gradescope(results, args.gradescope)
+        print(f"Wrote {len(paths)} Gradescope results.json files to {args.gradescope}")
+
+
 def _cmd_grade(args: argparse.Namespace) -> int:
     start = time.monotonic()
-    release_dir = Path(args.release) if args.release else default_release_dir()
+    if args.canvas and not args.roster:
+        _err("--canvas needs --roster FILE (the CSV exported from the Canvas gradebook)")
+        return EXIT_ERROR
     try:
         config = _config(args, sandbox=not args.no_sandbox)
     except ValueError as error:
         _err(str(error))
         return EXIT_ERROR
     seed = new_grading_seed() if args.seed is None else args.seed
+    scratch = tempfile.TemporaryDirectory(prefix="rnn-course-archive-")
     try:
-        results = grade_submissions(
-            args.submissions,
-            release_dir,
-            config=config,
-            workers=args.workers,
-            seed=seed,
-            progress=lambda line: print(line, flush=True),
-        )
+        folder, ids = _collect_submissions(args, Path(scratch.name))
+        results = _grade_results(args, folder, config, seed)
+        if args.roster:
+            read_roster(args.roster)  # a bad roster stops here, before anything is written
     except SandboxUnavailable as error:
         _err(f"nothing was graded: {error}")
+        scratch.cleanup()
         return EXIT_ERROR
-    except (FileNotFoundError, NotebookReadError, NotebookFormatError) as error:
+    except (
+        FileNotFoundError,
+        NotebookReadError,
+        NotebookFormatError,
+        ValueError,
+        RuntimeError,
+        OSError,
+    ) as error:
         _err(str(error))
+        scratch.cleanup()
         return EXIT_ERROR
     write_csv(results, args.out)
+    _write_gradebooks(args, results, ids)
+    scratch.cleanup()
     students = len({r.student for r in results})
     isolation = (
         "in the bubblewrap sandbox"
@@ -301,6 +380,32 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         paths = write_feedback(results, args.feedback)
         print(f"Wrote {len(paths)} feedback files to {args.feedback}")
     return EXIT_OK
+
+
+# -- upgrade-ids -----------------------------------------------------------------------------
+
+
+def _cmd_upgrade_ids(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for name in args.notebooks:
+        path = Path(name)
+        try:
+            nb = read_notebook(path)
+            changed = upgrade_grade_ids(nb)
+        except (NotebookReadError, NotebookFormatError) as error:
+            _err(str(error))
+            status = EXIT_ERROR
+            continue
+        if not changed:
+            print(f"{path}: all grade ids are already valid")
+            continue
+        if not args.check:
+            write_notebook(nb, path)
+        verb = "would change" if args.check else "changed"
+        print(f"{path}: {verb} {len(changed)} grade ids ({', '.join(changed)})")
+        if args.check:
+            status = max(status, EXIT_NEGATIVE)
+    return status
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -358,9 +463,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "grade",
         help="grade every student's folder and write a CSV",
-        description="Grade SUBMISSIONS/<student>/<notebook>.ipynb against the release.",
+        description="Grade SUBMISSIONS/<student>/<notebook>.ipynb against the release. "
+        "SUBMISSIONS may also be the zip an LMS gives for 'download all submissions' "
+        "(Canvas, Moodle, or a zip of one folder per student).",
     )
-    p.add_argument("submissions", metavar="SUBMISSIONS", help="one folder per student")
+    p.add_argument(
+        "submissions",
+        metavar="SUBMISSIONS",
+        help="one folder per student, or an LMS's 'download all submissions' zip",
+    )
     p.add_argument("--out", required=True, metavar="CSV", help="where to write the grades")
     p.add_argument(
         "--release",
@@ -376,10 +487,54 @@ def build_parser() -> argparse.ArgumentParser:
         "and written to the gradebook)",
     )
     p.add_argument("--feedback", metavar="DIR", help="write one Markdown file per student here")
+    p.add_argument(
+        "--unpack-to",
+        metavar="DIR",
+        help="unpack an LMS archive here and keep it (default: a temporary folder)",
+    )
+    p.add_argument(
+        "--wide", metavar="CSV", help="also write one row per student, a column per notebook"
+    )
+    p.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="the CSV exported from the Canvas gradebook; writes a Canvas-import CSV with every "
+        "roster student (see --canvas)",
+    )
+    p.add_argument(
+        "--canvas",
+        metavar="CSV",
+        help="where to write the Canvas-import CSV (needs --roster; default: OUT-canvas.csv)",
+    )
+    p.add_argument(
+        "--gradescope",
+        metavar="DIR",
+        help="also write DIR/<student>/results.json in Gradescope's autograder format",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) "
+        "instead of --workers local processes; needs dask[distributed]",
+    )
     _add_limits(p)
     _add_sandbox(p)
     _add_check_modules(p)
     p.set_defaults(run=_cmd_grade)
+
+    p = commands.add_parser(
+        "upgrade-ids",
+        help="convert dotted grade ids (ex7.1) to the nbgrader-valid form (ex7_1)",
+        description="Rewrite the nbgrader grade ids of solution notebooks written before "
+        "grade ids had to match nbgrader's schema ^[a-zA-Z0-9_-]*$: every other character "
+        "becomes '_' (ex7.1-solution -> ex7_1-solution, text-7.1 -> text-7_1). Exercise "
+        "numbers in text and checks (Exercise 7.1) are not touched. Then run `rnn-course assign`.",
+    )
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a notebook needs it"
+    )
+    p.set_defaults(run=_cmd_upgrade_ids)
     return parser
 
 

@@ -2,9 +2,12 @@
 
 The book's Exercises page (`book/exercises.md`) renders this list as a table when the book is
 built, so the page can never drift from the notebooks. An exercise is the set of cells whose
-`metadata.nbgrader.grade_id` starts with `ex<chapter>.<number>` ("ex4.2", "ex4.2-solution");
+`metadata.nbgrader.grade_id` starts with `ex<chapter>_<number>` ("ex4_2", "ex4_2-solution");
 its points are those of its graded cells, and what it asks is read from the nearest Markdown
 heading above its first cell and the first sentence under that heading.
+
+A thin user of `course_lib.grading.notebook_format`, which owns the notebook format: the
+grade-id patterns, the nbgrader metadata and the `Exercise` class come from there.
 
 Introduced in the Exercises page of the book (book/exercises.md).
 """
@@ -16,9 +19,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+from course_lib.grading.notebook_format import (
+    CHECK,
+    EXERCISE_GRADE_ID,
+    NBGRADER_GRADE_ID,
+    SOLUTION,
+    Exercise,
+    cell_role,
+    grade_id,
+    nbgrader_metadata,
+    read_notebook,
+    source_text,
+    upgrade_grade_id,
+)
 
-_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)\.(?P<number>\d+)(?!\d)")
 _STEM = re.compile(r"^(?P<chapter>\d+)_")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 # "Exercise 4.2:", "Exercise 4.2 -", "4.2." at the start of a heading: the table shows the number.
@@ -29,23 +43,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`$(*_\[])")
 
 
 @dataclass(frozen=True)
-class Exercise:
-    """One exercise of an exercise notebook.
-
-    Args:
-        number: `"4.2"`, chapter and exercise number.
-        title: what the exercise asks, from the heading above it (may be empty).
-        summary: the first sentence under that heading (may be empty).
-        points: the sum of the points of its graded cells.
-    """
-
-    number: str
-    title: str
-    summary: str
-    points: float
-
-
-@dataclass(frozen=True)
 class ExerciseNotebook:
     """The exercises of one chapter's notebook (`solutions/04_lstm.ipynb`).
 
@@ -53,7 +50,8 @@ class ExerciseNotebook:
         stem: the file name without suffix, shared with the chapter (`"04_lstm"`).
         chapter: the chapter number (`4`).
         title: the notebook's first heading.
-        exercises: its exercises, in the order of the notebook.
+        exercises: its exercises (`notebook_format.Exercise`, with `title` and `summary`),
+            in the order of the notebook.
     """
 
     stem: str
@@ -67,12 +65,8 @@ class ExerciseNotebook:
         return sum(exercise.points for exercise in self.exercises)
 
 
-def _nbgrader(cell: Mapping) -> Mapping:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
 def _exercise_number(cell: Mapping) -> str | None:
-    match = _GRADE_ID.match(str(_nbgrader(cell).get("grade_id", "")))
+    match = EXERCISE_GRADE_ID.match(grade_id(cell) or "")
     return f"{match['chapter']}.{match['number']}" if match else None
 
 
@@ -102,7 +96,7 @@ def _heading_above(cells: list, index: int, number: str) -> tuple[str, str]:
             break
         if cell.get("cell_type") != "markdown":
             continue
-        lines = str(cell.get("source", "")).splitlines()
+        lines = source_text(cell).splitlines()
         for position in range(len(lines) - 1, -1, -1):
             heading = _HEADING.match(lines[position])
             if heading:
@@ -116,14 +110,14 @@ def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
 
     Args:
         path: a notebook named `NN_topic.ipynb`, whose graded cells carry nbgrader metadata
-            with `grade_id` `"exN.M"` and `points`.
+            with `grade_id` `"exN_M"` and `points`.
 
     Returns:
         An `ExerciseNotebook`; its `exercises` is empty when no cell carries an exercise id.
 
     Example:
         >>> notebook = read_exercise_notebook("solutions/04_lstm.ipynb")  # doctest: +SKIP
-        >>> [(e.number, e.points) for e in notebook.exercises]  # doctest: +SKIP
+        >>> [(e.id, e.points) for e in notebook.exercises]  # doctest: +SKIP
         [('4.1', 2.0), ('4.2', 3.0)]
     """
     path = Path(path)
@@ -134,13 +128,12 @@ def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
             f"got {path.name!r}."
         )
     chapter = int(stem["chapter"])
-    notebook = nbformat.read(path, as_version=4)
-    cells = notebook.cells
+    cells = read_notebook(path).cells
 
     title = ""
     for cell in cells:
         if cell.cell_type == "markdown":
-            for line in str(cell.source).splitlines():
+            for line in source_text(cell).splitlines():
                 heading = _HEADING.match(line)
                 if heading:
                     title = heading["text"]
@@ -150,33 +143,55 @@ def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
 
     first_cell: dict[str, int] = {}
     points: dict[str, float] = {}
+    checks: dict[str, str] = {}
+    solutions: dict[str, list[str]] = {}
     for index, cell in enumerate(cells):
-        meta = _nbgrader(cell)
+        meta = nbgrader_metadata(cell)
+        gid = grade_id(cell)
+        if gid and not NBGRADER_GRADE_ID.match(gid):
+            raise ValueError(
+                f"{path.name}: grade_id {gid!r} is the old dotted form, which nbgrader "
+                f"refuses; expected {upgrade_grade_id(gid)!r} (run `rnn-course upgrade-ids "
+                f"{path.name}` to convert the notebook)."
+            )
         number = _exercise_number(cell)
         graded = bool(meta.get("grade") or meta.get("task"))
         if number is None:
             if graded:
                 raise ValueError(
                     f"{path.name}: a graded cell has nbgrader grade_id "
-                    f"{meta.get('grade_id')!r}; expected 'ex<chapter>.<number>', "
-                    f"e.g. 'ex{chapter}.1'."
+                    f"{meta.get('grade_id')!r}; expected 'ex<chapter>_<number>', "
+                    f"e.g. 'ex{chapter}_1'."
                 )
             continue
         if int(number.split(".")[0]) != chapter:
             raise ValueError(
-                f"{path.name}: exercise id {meta.get('grade_id')!r} belongs to chapter "
+                f"{path.name}: exercise id {gid!r} belongs to chapter "
                 f"{number.split('.')[0]}, but the notebook is chapter {chapter}; expected "
-                f"'ex{chapter}.<number>'."
+                f"'ex{chapter}_<number>'."
             )
         first_cell.setdefault(number, index)
         points.setdefault(number, 0.0)
         if graded:
             points[number] += float(meta.get("points", 0) or 0)
+        if cell_role(cell) == CHECK:
+            checks.setdefault(number, gid)
+        elif cell_role(cell) == SOLUTION:
+            solutions.setdefault(number, []).append(gid)
 
     exercises = []
     for number, index in first_cell.items():
         exercise_title, summary = _heading_above(cells, index, number)
-        exercises.append(Exercise(number, exercise_title, summary, points[number]))
+        exercises.append(
+            Exercise(
+                id=number,
+                points=points[number],
+                check_grade_id=checks.get(number, ""),
+                solution_grade_ids=tuple(solutions.get(number, ())),
+                title=exercise_title,
+                summary=summary,
+            )
+        )
     return ExerciseNotebook(path.stem, chapter, title, tuple(exercises))
 
 
@@ -255,7 +270,7 @@ def exercise_table(
         if notebook.exercises:
             lines.append("  - ")
             for exercise in notebook.exercises:
-                text = f"**{exercise.number}"
+                text = f"**{exercise.id}"
                 if exercise.title:
                     ending = "" if exercise.title[-1] in ".?!" else "."
                     text += f" {exercise.title}{ending}"

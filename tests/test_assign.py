@@ -29,6 +29,7 @@ from course_lib.grading.notebook_format import (
     cell_role,
     check_cell,
     code_cell,
+    exercise_of,
     grade_id,
     markdown_cell,
     new_notebook,
@@ -114,7 +115,7 @@ def test_stub_handles_several_regions_and_methods():
 )
 def test_stub_rejects_misplaced_regions(source, message):
     with pytest.raises(AssignError, match=message):
-        stub_source(source, "1.1", "cell ex1.1-solution")
+        stub_source(source, "1.1", "cell ex1_1-solution")
 
 
 # -- one notebook ----------------------------------------------------------------------------
@@ -145,8 +146,8 @@ def test_exercise_has_stubs_note_and_only_check_outputs():
                 {
                     "output_type": "stream",
                     "name": "stdout",
-                    "text": f"Exercise {grade_id(cell)[2:]}: passed "
-                    + {"ex1.1": "3 of 3", "ex1.2": "4 of 4"}[grade_id(cell)]
+                    "text": f"Exercise {exercise_of(grade_id(cell))}: passed "
+                    + {"ex1_1": "3 of 3", "ex1_2": "4 of 4"}[grade_id(cell)]
                     + " checks\n",
                 }
             ]
@@ -164,7 +165,7 @@ def test_missing_check_output_is_an_error_naming_notebook_and_cell():
     with pytest.raises(AssignError) as info:
         make_exercise(solution, "solutions/01_basics.ipynb")
     message = str(info.value)
-    assert "solutions/01_basics.ipynb, cell 4 (ex1.1)" in message
+    assert "solutions/01_basics.ipynb, cell 4 (ex1_1)" in message
     assert "--refresh-outputs" in message
 
 
@@ -196,8 +197,8 @@ def test_validate_lists_every_format_problem():
         "no '### BEGIN SOLUTION' / '### END SOLUTION' region",
         "check cells need positive 'points'; got 0",
         "check cells need the tag 'nbval-check-output'",
-        "no solution cell ex1.2-solution above it",
-        "exercise 1.1 has no check cell 'ex1.1'",
+        "no solution cell ex1_2-solution above it",
+        "exercise 1.1 has no check cell 'ex1_1'",
     ]:
         assert expected in message
 
@@ -266,7 +267,7 @@ def test_broken_solution_is_reported_and_others_still_generated(tmp_path):
     write_notebook(nb, solutions / "02_more.ipynb")
     report = assign(solutions, tmp_path / "exercises")
     assert report.written == [str(tmp_path / "exercises" / "01_basics.ipynb")]
-    assert len(report.errors) == 1 and "solutions/02_more.ipynb, cell 2 (ex2.1)" in report.errors[0]
+    assert len(report.errors) == 1 and "solutions/02_more.ipynb, cell 2 (ex2_1)" in report.errors[0]
 
 
 @pytest.mark.slow

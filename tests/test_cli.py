@@ -78,7 +78,7 @@ def test_assign_reports_missing_folder_and_broken_solution(tmp_path, capsys):
         ["assign", "--solutions", str(tmp_path / "solutions"), "--exercises", str(tmp_path / "ex")]
     )
     assert code == 2
-    assert "02_more.ipynb, cell 2 (ex2.1): no stored output" in capsys.readouterr().err
+    assert "02_more.ipynb, cell 2 (ex2_1): no stored output" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -48,12 +48,12 @@ def lstm_notebook(tmp_path):
                 "## Exercise 4.1: One LSTM step\n\nWrite `lstm_step` for one time step. "
                 "It returns `(h, c)`.\n\nMore text."
             ),
-            _cell("ex4.1-solution", solution=True),
-            _cell("ex4.1", points=2, grade=True),
-            _cell("ex4.1b", points=1, grade=True),  # a second check of the same exercise
+            _cell("ex4_1-solution", solution=True),
+            _cell("ex4_1", points=2, grade=True),
+            _cell("ex4_1b", points=1, grade=True),  # a second check of the same exercise
             _markdown("### 4.2 — Forget gate bias\nWhy is it one?"),
-            _cell("ex4.2", points=1.5, task=True),
-            _cell("ex4.3", points=1, grade=True),  # no heading of its own
+            _cell("ex4_2", points=1.5, task=True),
+            _cell("ex4_3", points=1, grade=True),  # no heading of its own
         ],
     )
 
@@ -62,7 +62,7 @@ def test_reads_numbers_points_titles_and_summaries(lstm_notebook):
     notebook = read_exercise_notebook(lstm_notebook)
     assert (notebook.stem, notebook.chapter) == ("04_lstm", 4)
     assert notebook.title == "Exercises 4: LSTM"
-    numbers = [(e.number, e.title, e.points) for e in notebook.exercises]
+    numbers = [(e.id, e.title, e.points) for e in notebook.exercises]
     assert numbers == [
         ("4.1", "One LSTM step", 3.0),
         ("4.2", "Forget gate bias", 1.5),
@@ -77,20 +77,20 @@ def test_index_is_sorted_and_tolerates_missing_or_empty_folders(tmp_path, lstm_n
     assert exercise_index(tmp_path / "missing") == []
     (tmp_path / "empty").mkdir()
     assert exercise_index(tmp_path / "empty") == []
-    _write(tmp_path, "01_sequences.ipynb", [_cell("ex1.1", points=1, grade=True)])
+    _write(tmp_path, "01_sequences.ipynb", [_cell("ex1_1", points=1, grade=True)])
     (tmp_path / "notes.ipynb").write_text("not a chapter notebook")
     assert [n.stem for n in exercise_index(tmp_path)] == ["01_sequences", "04_lstm"]
 
 
 def test_graded_cell_without_exercise_id_is_an_error(tmp_path):
     path = _write(tmp_path, "03_simple_rnn.ipynb", [_cell("cell-8f2a", points=1, grade=True)])
-    with pytest.raises(ValueError, match=r"grade_id 'cell-8f2a'.*expected 'ex<chapter>\.<number>'"):
+    with pytest.raises(ValueError, match=r"grade_id 'cell-8f2a'.*expected 'ex<chapter>_<number>'"):
         read_exercise_notebook(path)
 
 
 def test_exercise_id_of_another_chapter_is_an_error(tmp_path):
-    path = _write(tmp_path, "05_gru.ipynb", [_cell("ex4.1", points=1, grade=True)])
-    with pytest.raises(ValueError, match=r"belongs to chapter 4.*chapter 5; expected 'ex5"):
+    path = _write(tmp_path, "05_gru.ipynb", [_cell("ex4_1", points=1, grade=True)])
+    with pytest.raises(ValueError, match=r"belongs to chapter 4.*chapter 5; expected 'ex5_"):
         read_exercise_notebook(path)
 
 
@@ -128,3 +128,9 @@ def test_table_links_chapters_downloads_and_binder(lstm_notebook, tmp_path):
 
 def test_table_of_nothing_is_empty():
     assert exercise_table([]) == ""
+
+
+def test_old_dotted_grade_ids_are_refused_naming_the_new_form(tmp_path):
+    path = _write(tmp_path, "07_attention.ipynb", [_cell("ex7.1", points=1, grade=True)])
+    with pytest.raises(ValueError, match=r"grade_id 'ex7\.1' is the old dotted form.*'ex7_1'"):
+        read_exercise_notebook(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.grading.batch import grade_submissions, progress_line, write_csv
+from course_lib.grading.batch import grade_submissions, progress_line
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import (
@@ -23,6 +23,7 @@ from course_lib.grading.grade import (
     _copy_data_files,
     grade_notebook,
 )
+from course_lib.grading.gradebook import write_csv
 from course_lib.grading.notebook_format import grade_id, read_notebook, write_notebook
 from course_lib.grading.restore import restore
 
@@ -44,7 +45,7 @@ CONFIG = ExecutionConfig(
 ADD = "def add(a, b):\n    return a + b\n"
 MEAN = "import numpy as np\n\n\ndef mean(xs):\n    return float(np.mean(xs))\n"
 SQUARE = "def square(x):\n    return x * x\n"
-SOLVED = {"ex1.1-solution": ADD, "ex1.2-solution": MEAN, "ex2.1-solution": SQUARE}
+SOLVED = {"ex1_1-solution": ADD, "ex1_2-solution": MEAN, "ex2_1-solution": SQUARE}
 FAKE_PASS_11 = "lambda f: print('Exercise 1.1: passed 3 of 3 checks')"
 
 
@@ -74,7 +75,7 @@ def drop(gid: str):
 
 def replace_check(nb):
     for cell in nb.cells:
-        if grade_id(cell) == "ex1.1":
+        if grade_id(cell) == "ex1_1":
             cell.source = "print('Exercise 1.1: passed 3 of 3 checks')"
 
 
@@ -90,19 +91,19 @@ STUDENTS = {
         BASICS: copy_of(
             BASICS,
             {
-                "ex1.1-solution": "import numpy as np\n\n\ndef add(a, b):\n"
+                "ex1_1-solution": "import numpy as np\n\n\ndef add(a, b):\n"
                 "    return a + b + (0 if np.isscalar(a) else 1)\n",
-                "ex1.2-solution": "def mean(xs):\n    return sum(xs) / 3\n",
+                "ex1_2-solution": "def mean(xs):\n    return sum(xs) / 3\n",
             },
         )
     },
-    "deleted_check": {BASICS: copy_of(BASICS, SOLVED, drop("ex1.1"))},
+    "deleted_check": {BASICS: copy_of(BASICS, SOLVED, drop("ex1_1"))},
     "edited_check": {BASICS: copy_of(BASICS, {}, replace_check)},
     "printed_line": {
         BASICS: copy_of(
             BASICS,
             {
-                "ex1.1-solution": stub("ex1.1-solution")
+                "ex1_1-solution": stub("ex1_1-solution")
                 + "\nprint('Exercise 1.1: passed 3 of 3 checks')"
             },
         )
@@ -111,7 +112,7 @@ STUDENTS = {
         BASICS: copy_of(
             BASICS,
             {
-                "ex1.1-solution": stub("ex1.1-solution")
+                "ex1_1-solution": stub("ex1_1-solution")
                 + "\nimport sys\nimport types\n\nfixture_checks = types.ModuleType('fixture_checks')\n"
                 f"fixture_checks.check_add = {FAKE_PASS_11}\n"
                 "sys.modules['fixture_checks'] = fixture_checks\n"
@@ -122,26 +123,26 @@ STUDENTS = {
         BASICS: copy_of(
             BASICS,
             {
-                "ex1.1-solution": stub("ex1.1-solution")
+                "ex1_1-solution": stub("ex1_1-solution")
                 + f"\nimport fixture_checks\n\nfixture_checks.check_add = {FAKE_PASS_11}\n",
-                "ex1.2-solution": stub("ex1.2-solution") + "\nimport course_lib.checks.report\n\n"
+                "ex1_2-solution": stub("ex1_2-solution") + "\nimport course_lib.checks.report\n\n"
                 "course_lib.checks.report.CheckReport.finish = lambda self: print(\n"
                 "    f'Exercise {self.exercise}: passed {self.total} of {self.total} checks'\n)\n",
             },
         )
     },
     "invalid_json": {BASICS: "{not json", MORE: "[1, 2]"},
-    "missing_solution": {BASICS: copy_of(BASICS, SOLVED, drop("ex1.2-solution"))},
+    "missing_solution": {BASICS: copy_of(BASICS, SOLVED, drop("ex1_2-solution"))},
     "extra_cells": {BASICS: copy_of(BASICS, SOLVED, add_cells)},
     "syntax_error": {
-        BASICS: copy_of(BASICS, {**SOLVED, "ex1.1-solution": "def add(a, b)\n    return a + b\n"})
+        BASICS: copy_of(BASICS, {**SOLVED, "ex1_1-solution": "def add(a, b)\n    return a + b\n"})
     },
     "infinite_loop": {
         BASICS: copy_of(
             BASICS,
             {
                 **SOLVED,
-                "ex1.1-solution": "import time\n\n\ndef add(a, b):\n    while True:  # sleeps, to spare the CPU\n        time.sleep(0.05)\n",
+                "ex1_1-solution": "import time\n\n\ndef add(a, b):\n    while True:  # sleeps, to spare the CPU\n        time.sleep(0.05)\n",
             },
         )
     },
@@ -150,7 +151,7 @@ STUDENTS = {
             BASICS,
             {
                 **SOLVED,
-                "ex1.1-solution": "import signal\nimport time\n\n\ndef add(a, b):\n"
+                "ex1_1-solution": "import signal\nimport time\n\n\ndef add(a, b):\n"
                 "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                 "    while True:\n        time.sleep(0.05)\n",
             },
@@ -158,21 +159,21 @@ STUDENTS = {
     },
     "os_exit": {
         BASICS: copy_of(
-            BASICS, {**SOLVED, "ex1.1-solution": "import os\n\n\ndef add(a, b):\n    os._exit(1)\n"}
+            BASICS, {**SOLVED, "ex1_1-solution": "import os\n\n\ndef add(a, b):\n    os._exit(1)\n"}
         )
     },
     "huge_output": {
         BASICS: copy_of(
             BASICS,
             {
-                "ex1.1-solution": "print('x' * 2_000_000)\n\n\n" + ADD,
-                "ex1.2-solution": "def mean(xs):\n    raise ValueError('y' * 1_000_000)\n",
+                "ex1_1-solution": "print('x' * 2_000_000)\n\n\n" + ADD,
+                "ex1_2-solution": "def mean(xs):\n    raise ValueError('y' * 1_000_000)\n",
             },
         )
     },
     "nan_answer": {
         BASICS: copy_of(
-            BASICS, {**SOLVED, "ex1.2-solution": "def mean(xs):\n    return float('nan')\n"}
+            BASICS, {**SOLVED, "ex1_2-solution": "def mean(xs):\n    return float('nan')\n"}
         )
     },
 }
@@ -294,14 +295,14 @@ def test_partially_solved_gets_partial_points(graded):
 def test_deleted_check_cell_is_restored(graded):
     assert row(graded, "deleted_check", "1.1") == (2.0, "passed", "")
     assert any(
-        "restored from the release: ex1.1" in n for n in graded[2][("deleted_check", BASICS)]
+        "restored from the release: ex1_1" in n for n in graded[2][("deleted_check", BASICS)]
     )
 
 
 def test_edited_check_cell_earns_nothing(graded):
     assert row(graded, "edited_check", "1.1")[:2] == (0.0, "failed")
     assert any(
-        "You edited read-only cells" in n and "ex1.1" in n
+        "You edited read-only cells" in n and "ex1_1" in n
         for n in graded[2][("edited_check", BASICS)]
     )
 
@@ -322,9 +323,9 @@ def test_monkeypatching_checks_earns_nothing(graded):
     assert row(graded, "monkeypatch", "1.2")[:2] == (0.0, "failed")
     notes = graded[2][("monkeypatch", BASICS)]
     assert (
-        "Solution cell ex1.1-solution uses an assignment to a check function; flagged" in notes[0]
+        "Solution cell ex1_1-solution uses an assignment to a check function; flagged" in notes[0]
     )
-    assert "Solution cell ex1.2-solution uses course_lib.checks; flagged for review." in notes[1]
+    assert "Solution cell ex1_2-solution uses course_lib.checks; flagged for review." in notes[1]
 
 
 def test_packages_next_to_the_notebook_cannot_shadow_the_checks(graded):
@@ -355,7 +356,7 @@ def test_missing_solution_cell(graded):
     assert row(graded, "missing_solution", "1.2") == (
         0.0,
         "missing",
-        "solution cell ex1.2-solution missing",
+        "solution cell ex1_2-solution missing",
     )
 
 
@@ -370,7 +371,7 @@ def test_syntax_error_in_a_solution_is_explained(graded):
     points, status, message = row(graded, "syntax_error", "1.1")
     assert (points, status) == (0.0, "error")
     assert "the check raised NameError: name 'add' is not defined" in message
-    assert "solution cell ex1.1-solution raised SyntaxError" in message
+    assert "solution cell ex1_1-solution raised SyntaxError" in message
     assert row(graded, "syntax_error", "1.2") == (3.0, "passed", "")
 
 
@@ -451,7 +452,7 @@ def test_csv_and_feedback(graded, tmp_path):
 
 
 def test_notebook_time_limit_kills_the_kernel(tmp_path):
-    nb = copy_of(BASICS, {**SOLVED, "ex1.1-solution": "import time\n\ntime.sleep(60)\n" + ADD})
+    nb = copy_of(BASICS, {**SOLVED, "ex1_1-solution": "import time\n\ntime.sleep(60)\n" + ADD})
     write_notebook(nb, tmp_path / BASICS)
     config = replace(CONFIG, cell_timeout=60, notebook_timeout=8)
     result = grade_notebook(tmp_path / BASICS, RELEASE / BASICS, student="slow", config=config)
@@ -472,7 +473,7 @@ def test_answers_without_metadata_are_found_by_the_names_they_define():
     sources = [restored.nb.cells[i].source for i in restored.solution_cells.values()]
     assert sources == [ADD, MEAN]
     assert (
-        "Your answer for ex1.1-solution was recognised by the names it defines" in restored.notes[0]
+        "Your answer for ex1_1-solution was recognised by the names it defines" in restored.notes[0]
     )
     assert any(
         "restored from the release: generated-note, basics-title" in n for n in restored.notes

@@ -8,7 +8,10 @@ One concept per module:
 - `restore`: the released exercise + a student's answers -> the notebook that is graded.
 - `execute`: run a notebook cell by cell in a fresh kernel, surviving every fault.
 - `grade`: score one student's notebook, one result per exercise.
-- `batch`: grade a class in parallel and write the CSV (`rnn-course grade`).
+- `batch`: grade a class in parallel (`rnn-course grade`).
+- `submissions`: an LMS's "download all submissions" archive -> one folder per student.
+- `cluster`: grade a class on a Dask distributed cluster (`rnn-course grade --dask`).
+- `gradebook`: every gradebook written: long and wide CSV, Canvas import, Gradescope.
 - `feedback`: tables and Markdown feedback for people (`rnn-course check`, `--feedback`).
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
@@ -21,10 +24,18 @@ from course_lib.grading.assign import (
     make_exercise,
     refresh_outputs,
 )
-from course_lib.grading.batch import grade_submissions, write_csv
+from course_lib.grading.batch import grade_submissions
+from course_lib.grading.cluster import grade_on_dask
 from course_lib.grading.execute import CellRun, ExecutionConfig, run_notebook
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
+from course_lib.grading.gradebook import (
+    read_roster,
+    write_canvas_csv,
+    write_csv,
+    write_gradescope,
+    write_wide_csv,
+)
 from course_lib.grading.notebook_format import (
     NotebookFormatError,
     NotebookReadError,
@@ -32,6 +43,7 @@ from course_lib.grading.notebook_format import (
     validate,
     write_notebook,
 )
+from course_lib.grading.submissions import unpack_archive
 
 __all__ = [
     "AssignError",
@@ -44,15 +56,21 @@ __all__ = [
     "NotebookResult",
     "assign",
     "grade_notebook",
+    "grade_on_dask",
     "grade_submissions",
     "make_exercise",
     "read_notebook",
+    "read_roster",
     "refresh_outputs",
     "results_table",
     "run_notebook",
     "student_feedback",
+    "unpack_archive",
     "validate",
+    "write_canvas_csv",
     "write_csv",
     "write_feedback",
+    "write_gradescope",
     "write_notebook",
+    "write_wide_csv",
 ]

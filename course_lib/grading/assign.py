@@ -40,6 +40,8 @@ from course_lib.grading.execute import OK, ExecutionConfig, run_notebook
 from course_lib.grading.notebook_format import (
     BEGIN_SOLUTION,
     CHECK,
+    DEFAULT_KERNELSPEC,
+    LOCKED,
     METADATA_KEY,
     SOLUTION,
     TODO_LINE,
@@ -48,6 +50,7 @@ from course_lib.grading.notebook_format import (
     dumps,
     exercise_of,
     grade_id,
+    nbgrader_cell_metadata,
     read_notebook,
     solution_regions,
     source_text,
@@ -221,10 +224,8 @@ def _note_cell(source_name: str, stem: str) -> nbformat.NotebookNode:
         f"cell below it. `rnn-course check {stem}.ipynb` grades the whole notebook the way "
         "your teacher will."
     )
-    meta = {"solution": False, "grade": False, "locked": True}
     return nbformat.v4.new_markdown_cell(
-        text,
-        metadata={"nbgrader": {**meta, "grade_id": NOTE_GRADE_ID, "schema_version": 3}},
+        text, metadata=nbgrader_cell_metadata(LOCKED, NOTE_GRADE_ID)
     )
 
 
@@ -243,10 +244,7 @@ def make_exercise(solution: Mapping[str, Any], source_name: str) -> nbformat.Not
     validate(solution, source_name)
     stem = Path(source_name).stem
     metadata = solution.get("metadata", {})
-    kernelspec = metadata.get(
-        "kernelspec",
-        {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    )
+    kernelspec = metadata.get("kernelspec", DEFAULT_KERNELSPEC)
     nb = nbformat.v4.new_notebook()
     nb.nbformat_minor = 5
     nb.metadata = {

@@ -17,10 +17,9 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -33,19 +32,6 @@ from course_lib.grading.grade import (
     ReleasedNotebook,
     grade_notebook,
 )
-
-CSV_COLUMNS = (
-    "student",
-    "notebook",
-    "exercise",
-    "points",
-    "max_points",
-    "status",
-    "message",
-    "sandbox",
-    "grading_seed",
-)
-_MAX_CSV_MESSAGE = 1_000
 
 
 def released_notebooks(release_dir: str | Path) -> list[ReleasedNotebook]:
@@ -107,7 +93,13 @@ def find_submission(student_dir: Path, name: str) -> tuple[Path | None, str]:
 def grade_task(
     student_dir: str, release: ReleasedNotebook, config: ExecutionConfig, seed: int | None
 ) -> NotebookResult:
-    """Grade one (student, notebook) pair; runs in a worker process."""
+    """Grade one (student, notebook) pair; runs in a worker process (local or Dask).
+
+    Raises:
+        SandboxUnavailable: when the sandbox is asked for and this worker cannot set it up.
+    """
+    if config.sandbox:
+        sandbox.check_available()  # once per process; a Dask worker may lack bubblewrap
     student_path = Path(student_dir)
     path, note = find_submission(student_path, release.name)
     result = grade_notebook(
@@ -209,32 +201,3 @@ def grade_submissions(
                 for future in sorted(done, key=lambda f: tuple(map(str, futures[f]))):
                     collect(*futures[future], future)
     return [results[(s.name, r.name)] for s in students for r in releases]
-
-
-def _one_line(text: str) -> str:
-    text = " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
-    return text if len(text) <= _MAX_CSV_MESSAGE else text[: _MAX_CSV_MESSAGE - 3] + "..."
-
-
-def write_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
-    """Write one row per exercise result (columns `CSV_COLUMNS`), messages on one line."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for notebook in results:
-            for r in notebook.results:
-                writer.writerow(
-                    [
-                        r.student,
-                        r.notebook,
-                        r.exercise,
-                        f"{r.points:.2f}",
-                        f"{r.max_points:.2f}",
-                        r.status,
-                        _one_line(r.message),
-                        "yes" if notebook.sandboxed else "NO (--no-sandbox)",
-                        "" if notebook.seed is None else notebook.seed,
-                    ]
-                )

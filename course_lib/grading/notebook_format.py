@@ -8,7 +8,7 @@ There are three kinds of cells:
 **Solution cells** (code) hold the answer between marker lines::
 
     {"nbgrader": {"solution": true, "grade": false, "locked": false,
-                  "grade_id": "ex4.2-solution", "schema_version": 3}}
+                  "grade_id": "ex4_2-solution", "schema_version": 3}}
 
     def gru_step(x_t, h, kernel, recurrent_kernel, bias):
         \"\"\"One GRU step ...\"\"\"
@@ -20,14 +20,14 @@ There are three kinds of cells:
   Rule: a marked region is always inside a function body, so the generated exercise (where
   the region becomes `raise NotImplementedError("Exercise 4.2: ...")`) runs from top to
   bottom without error until a check cell calls the function. The grade_id is
-  `ex<chapter>.<number>-solution`; an exercise with several answer cells numbers the others
-  `ex4.2-solution-2`, `ex4.2-solution-3`. A `# TODO: ...` comment, first inside the region
+  `ex<chapter>_<number>-solution`; an exercise with several answer cells numbers the others
+  `ex4_2-solution-2`, `ex4_2-solution-3`. A `# TODO: ...` comment, first inside the region
   or right above it, becomes the instruction in the stub.
 
 **Check cells** (code) grade one exercise each::
 
     {"nbgrader": {"grade": true, "solution": false, "locked": true,
-                  "grade_id": "ex4.2", "points": 5, "schema_version": 3},
+                  "grade_id": "ex4_2", "points": 5, "schema_version": 3},
      "tags": ["nbval-check-output"]}
 
     from course_lib.checks import ch4
@@ -45,7 +45,14 @@ There are three kinds of cells:
     {"nbgrader": {"grade": false, "solution": false, "locked": true,
                   "grade_id": "<unique id>", "schema_version": 3}}
 
-Exercise ids are `"chapter.number"` (`"4.2"`); grade_ids are unique within a notebook.
+Exercise ids, the numbers people read, are `"chapter.number"` (`"4.2"`): gradebooks,
+messages and check reports use them. Grade ids are unique within a notebook and use only the
+characters nbgrader's schema accepts (`^[a-zA-Z0-9_-]*$`), so the dot becomes an underscore:
+exercise `"4.2"` has the check cell `ex4_2` and the solution cell `ex4_2-solution`; other
+cells are named freely (`text-4_2`, `demo-4_2`). `check_grade_id`, `solution_grade_id` and
+`exercise_of` convert between the two. Notebooks written before this rule used dotted ids
+(`ex4.2`, `text-4.2`); `validate` refuses them, naming the old form, and `upgrade_grade_ids`
+(command line: `rnn-course upgrade-ids NOTEBOOK...`) converts them.
 
 The builders (`markdown_cell`, `code_cell`, `solution_cell`, `check_cell`, `new_notebook`)
 create cells in this format, and `validate` lists everything that breaks it. Notebooks are
@@ -78,10 +85,26 @@ BEGIN_SOLUTION = re.compile(r"^(?P<indent>[ \t]*)#+[ \t]*BEGIN SOLUTION[ \t]*$")
 END_SOLUTION = re.compile(r"^[ \t]*#+[ \t]*END SOLUTION[ \t]*$")
 TODO_LINE = re.compile(r"^[ \t]*#+[ \t]*TODO:?[ \t]*(?P<text>.+?)[ \t]*$")
 EXERCISE_ID = re.compile(r"^\d+\.\d+$")
-CHECK_GRADE_ID = re.compile(r"^ex(?P<exercise>\d+\.\d+)$")
-SOLUTION_GRADE_ID = re.compile(r"^ex(?P<exercise>\d+\.\d+)-solution(?:-(?P<part>\d+))?$")
+CHECK_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)$")
+SOLUTION_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)-solution(?:-(?P<part>\d+))?$")
+# Any grade_id that belongs to an exercise: `ex4_2`, `ex4_2-solution`, `ex4_2b` (not `ex4_21`).
+EXERCISE_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)(?![0-9])")
+# nbgrader's schema (nbgrader/nbgraderformat/common.py) for grade_id.
+NBGRADER_GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")
 
 SOLUTION, CHECK, LOCKED = "solution", "check", "locked"
+# The one table of nbgrader flags per cell role.
+FLAGS: Mapping[str, Mapping[str, bool]] = {
+    SOLUTION: {"solution": True, "grade": False, "locked": False},
+    CHECK: {"solution": False, "grade": True, "locked": True},
+    LOCKED: {"solution": False, "grade": False, "locked": True},
+}
+# The kernel the course's notebooks name (the grader runs them on its own Python anyway).
+DEFAULT_KERNELSPEC: Mapping[str, str] = {
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+    "name": "python3",
+}
 
 
 class NotebookFormatError(ValueError):
@@ -94,19 +117,96 @@ class NotebookReadError(ValueError):
 
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise of a notebook.
+    """One graded exercise of a notebook (the grader's and the book's exercise list's).
 
     Args:
-        id: `"chapter.number"`, e.g. `"4.2"`.
-        points: the points of its check cell.
-        check_grade_id: grade_id of its check cell, `"ex4.2"`.
+        id: `"chapter.number"`, e.g. `"4.2"`: the number people read.
+        points: the points of its check cell(s).
+        check_grade_id: grade_id of its check cell, `"ex4_2"`.
         solution_grade_ids: grade_ids of its solution cells, in notebook order.
+        title: what the exercise asks, from the heading above it (may be empty; filled by
+            `course_lib.exercise_index`).
+        summary: the first sentence under that heading (may be empty).
     """
 
     id: str
     points: float
-    check_grade_id: str
-    solution_grade_ids: tuple[str, ...]
+    check_grade_id: str = ""
+    solution_grade_ids: tuple[str, ...] = ()
+    title: str = ""
+    summary: str = ""
+
+
+# -- grade ids -------------------------------------------------------------------------------
+
+
+def _check_exercise(exercise: str) -> str:
+    if not isinstance(exercise, str) or not EXERCISE_ID.match(exercise):
+        raise ValueError(f'`exercise` must be "chapter.number" such as "4.2"; got {exercise!r}.')
+    return exercise
+
+
+def check_grade_id(exercise: str) -> str:
+    """Return the grade_id of an exercise's check cell: `"4.2"` -> `"ex4_2"`."""
+    return "ex" + _check_exercise(exercise).replace(".", "_")
+
+
+def solution_grade_id(exercise: str, part: int | None = None) -> str:
+    """Return the grade_id of a solution cell: `"4.2"` -> `"ex4_2-solution"` (part 2: `-2`)."""
+    return check_grade_id(exercise) + "-solution" + (f"-{part}" if part else "")
+
+
+def upgrade_grade_id(gid: str) -> str:
+    """Return the nbgrader-valid form of a grade_id: `"ex4.2-solution"` -> `"ex4_2-solution"`.
+
+    Every character outside `[a-zA-Z0-9_-]` becomes `_`; a valid id is returned unchanged.
+    """
+    return re.sub(r"[^a-zA-Z0-9_\-]", "_", gid)
+
+
+def upgrade_grade_ids(nb: Mapping[str, Any]) -> dict[str, str]:
+    """Convert a notebook's dotted grade_ids (`ex7.1`, `text-7.1`) to the nbgrader-valid form.
+
+    The notebook is changed in place; nothing else (sources, cell ids, points) is touched.
+    The exercise numbers people read (`Exercise 7.1`, `CheckReport("7.1")`) stay as they are.
+
+    Args:
+        nb: a notebook, e.g. from `read_notebook`.
+
+    Returns:
+        `{old: new}` for every grade_id that changed (empty when nothing had to).
+
+    Raises:
+        NotebookFormatError: when two cells would end up with the same grade_id.
+
+    Example:
+        >>> nb = new_notebook([code_cell("x = 1", "demo-7.1")])
+        >>> upgrade_grade_ids(nb)
+        {'demo-7.1': 'demo-7_1'}
+    """
+    changed: dict[str, str] = {}
+    taken = {gid for gid in map(grade_id, nb.get("cells", [])) if gid}
+    for cell in nb.get("cells", []):
+        gid = grade_id(cell)
+        if gid is None or NBGRADER_GRADE_ID.match(gid):
+            continue
+        new = upgrade_grade_id(gid)
+        if new in taken:
+            raise NotebookFormatError(
+                f"grade_id {gid!r} would become {new!r}, which another cell already uses"
+            )
+        taken.add(new)
+        cell["metadata"]["nbgrader"]["grade_id"] = new
+        changed[gid] = new
+    return changed
+
+
+def _old_form_problem(where: str, gid: str) -> str:
+    return (
+        f"{where}: grade_id {gid!r} has characters nbgrader refuses (it accepts only letters, "
+        f"digits, '_' and '-'); the old dotted form {gid!r} is now {upgrade_grade_id(gid)!r}: "
+        "run `rnn-course upgrade-ids NOTEBOOK` to convert the notebook"
+    )
 
 
 # -- cell metadata -------------------------------------------------------------------------
@@ -138,11 +238,11 @@ def cell_role(cell: Mapping[str, Any]) -> str | None:
 
 
 def exercise_of(grade_id: str | None) -> str | None:
-    """Return the exercise id of a check or solution grade_id (`"ex4.2-solution"` -> `"4.2"`)."""
+    """Return the exercise id of a check or solution grade_id (`"ex4_2-solution"` -> `"4.2"`)."""
     if not grade_id:
         return None
     match = CHECK_GRADE_ID.match(grade_id) or SOLUTION_GRADE_ID.match(grade_id)
-    return match["exercise"] if match else None
+    return f"{match['chapter']}.{match['number']}" if match else None
 
 
 def source_text(cell: Mapping[str, Any]) -> str:
@@ -213,19 +313,17 @@ def _cell_problems(cell: Mapping[str, Any], where: str, regions: bool) -> list[s
         problems.append(f"{where}: nbgrader schema_version must be {SCHEMA_VERSION}")
     role = cell_role(cell)
     gid = grade_id(cell)
+    if gid and not NBGRADER_GRADE_ID.match(gid):
+        return [*problems, _old_form_problem(where, gid)]
     flags = {key: meta.get(key) for key in ("solution", "grade", "locked")}
-    wanted = {
-        SOLUTION: {"solution": True, "grade": False, "locked": False},
-        CHECK: {"solution": False, "grade": True, "locked": True},
-        LOCKED: {"solution": False, "grade": False, "locked": True},
-    }[role]
+    wanted = dict(FLAGS[role])
     if flags != wanted:
         problems.append(f"{where}: a {role} cell needs nbgrader flags {wanted}; got {flags}")
     if role == SOLUTION:
         if cell.get("cell_type") != "code":
             problems.append(f"{where}: solution cells must be code cells")
         if not SOLUTION_GRADE_ID.match(gid or ""):
-            problems.append(f"{where}: solution grade_id must look like 'ex4.2-solution'")
+            problems.append(f"{where}: solution grade_id must look like 'ex4_2-solution'")
         try:
             if not solution_regions(source_text(cell)) and regions:
                 problems.append(f"{where}: no '### BEGIN SOLUTION' / '### END SOLUTION' region")
@@ -235,7 +333,7 @@ def _cell_problems(cell: Mapping[str, Any], where: str, regions: bool) -> list[s
         if cell.get("cell_type") != "code":
             problems.append(f"{where}: check cells must be code cells")
         if not CHECK_GRADE_ID.match(gid or ""):
-            problems.append(f"{where}: check grade_id must look like 'ex4.2'")
+            problems.append(f"{where}: check grade_id must look like 'ex4_2'")
         points = meta.get("points")
         if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
             problems.append(f"{where}: check cells need positive 'points'; got {points!r}")
@@ -281,11 +379,15 @@ def validate(
             solved.setdefault(exercise_of(gid), index)
         if cell_role(cell) == CHECK and CHECK_GRADE_ID.match(gid):
             if exercise_of(gid) not in solved:
-                problems.append(f"{where}: no solution cell ex{exercise_of(gid)}-solution above it")
+                problems.append(
+                    f"{where}: no solution cell {solution_grade_id(exercise_of(gid))} above it"
+                )
     checked = {exercise_of(grade_id(c)) for c in nb.get("cells", []) if cell_role(c) == CHECK}
     for exercise, index in solved.items():
         if exercise not in checked:
-            problems.append(f"cell {index}: exercise {exercise} has no check cell 'ex{exercise}'")
+            problems.append(
+                f"cell {index}: exercise {exercise} has no check cell {check_grade_id(exercise)!r}"
+            )
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems)
         raise NotebookFormatError(f"{name} breaks the exercise-notebook format:\n{listed}")
@@ -360,32 +462,24 @@ def write_notebook(nb: Mapping[str, Any], path: str | Path) -> None:
 # -- builders --------------------------------------------------------------------------------
 
 
-def _metadata(role: str, gid: str, points: float | None = None) -> dict[str, Any]:
-    flags = {
-        SOLUTION: {"solution": True, "grade": False, "locked": False},
-        CHECK: {"solution": False, "grade": True, "locked": True},
-        LOCKED: {"solution": False, "grade": False, "locked": True},
-    }[role]
-    meta: dict[str, Any] = {**flags, "grade_id": gid, "schema_version": SCHEMA_VERSION}
+def nbgrader_cell_metadata(
+    role: str, gid: str, points: float | None = None
+) -> dict[str, dict[str, Any]]:
+    """Return a cell's `{"nbgrader": {...}}` metadata for `role` (`FLAGS`) and `gid`."""
+    meta: dict[str, Any] = {**FLAGS[role], "grade_id": gid, "schema_version": SCHEMA_VERSION}
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
 
 
-def _check_exercise(exercise: str) -> str:
-    if not isinstance(exercise, str) or not EXERCISE_ID.match(exercise):
-        raise ValueError(f'`exercise` must be "chapter.number" such as "4.2"; got {exercise!r}.')
-    return exercise
-
-
 def markdown_cell(source: str, grade_id: str) -> nbformat.NotebookNode:
     """Return a read-only Markdown cell with the given unique `grade_id`."""
-    return nbformat.v4.new_markdown_cell(source, metadata=_metadata(LOCKED, grade_id))
+    return nbformat.v4.new_markdown_cell(source, metadata=nbgrader_cell_metadata(LOCKED, grade_id))
 
 
 def code_cell(source: str, grade_id: str) -> nbformat.NotebookNode:
     """Return a read-only code cell (set-up, demonstration) with the given unique `grade_id`."""
-    return nbformat.v4.new_code_cell(source, metadata=_metadata(LOCKED, grade_id))
+    return nbformat.v4.new_code_cell(source, metadata=nbgrader_cell_metadata(LOCKED, grade_id))
 
 
 def solution_cell(source: str, exercise: str, part: int | None = None) -> nbformat.NotebookNode:
@@ -396,24 +490,20 @@ def solution_cell(source: str, exercise: str, part: int | None = None) -> nbform
         exercise: the exercise id, e.g. `"4.2"`.
         part: 2, 3, ... for the exercise's further solution cells. Defaults to None.
     """
-    gid = f"ex{_check_exercise(exercise)}-solution" + (f"-{part}" if part else "")
-    return nbformat.v4.new_code_cell(source, metadata=_metadata(SOLUTION, gid))
+    gid = solution_grade_id(exercise, part)
+    return nbformat.v4.new_code_cell(source, metadata=nbgrader_cell_metadata(SOLUTION, gid))
 
 
 def check_cell(source: str, exercise: str, points: float) -> nbformat.NotebookNode:
     """Return the check cell of `exercise`, worth `points`, tagged for `pytest --nbval-lax`."""
-    gid = f"ex{_check_exercise(exercise)}"
-    metadata = {**_metadata(CHECK, gid, points), "tags": [CHECK_OUTPUT_TAG]}
+    gid = check_grade_id(exercise)
+    metadata = {**nbgrader_cell_metadata(CHECK, gid, points), "tags": [CHECK_OUTPUT_TAG]}
     return nbformat.v4.new_code_cell(source, metadata=metadata)
 
 
 def new_notebook(cells: Sequence[Mapping[str, Any]]) -> nbformat.NotebookNode:
     """Return a notebook of `cells` with the course's Python 3 kernel metadata."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(dict(c)) for c in cells])
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": "python3",
-    }
+    nb.metadata["kernelspec"] = dict(DEFAULT_KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     return nb

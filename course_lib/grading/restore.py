@@ -42,6 +42,7 @@ from course_lib.grading.notebook_format import (
     exercise_of,
     grade_id,
     source_text,
+    upgrade_grade_id,
 )
 
 _DEF_LINE = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
@@ -112,6 +113,7 @@ def restore(release: Mapping[str, Any], submission: Mapping[str, Any]) -> Restor
         gid = grade_id(cell)
         if gid is None:
             continue
+        gid = upgrade_grade_id(gid)  # a copy downloaded before ids were nbgrader-valid: ex1.1
         if gid in by_id:
             duplicates.add(gid)
         else:

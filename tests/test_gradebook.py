@@ -1,0 +1,148 @@
+"""Every gradebook format, from hand-made results: long, wide, Canvas import, Gradescope."""
+
+import csv
+import json
+
+import pytest
+
+from course_lib.grading.grade import ExerciseResult, NotebookResult
+from course_lib.grading.gradebook import (
+    CANVAS_COLUMNS,
+    CSV_COLUMNS,
+    gradescope_results,
+    match_roster,
+    read_roster,
+    write_canvas_csv,
+    write_csv,
+    write_gradescope,
+    write_wide_csv,
+)
+
+# A name with a comma, a quote and non-ASCII letters: quoting and UTF-8 must hold.
+ZOE = 'Zoë "Z" Müller, Łukasik'
+
+
+def notebook(student, name, rows, seconds=1.5, notes=()):
+    result = NotebookResult(student, name, seconds=seconds, notes=list(notes))
+    result.results = [ExerciseResult(student, name, *row) for row in rows]
+    return result
+
+
+@pytest.fixture
+def results():
+    return [
+        notebook(
+            "alice",
+            "01_basics.ipynb",
+            [("1.1", 2.0, 2.0, "passed"), ("1.2", 1.5, 3.0, "partial", "Exercise 1.2: 2 of 4\nx")],
+            notes=["Graded work/01_basics.ipynb."],
+        ),
+        notebook("alice", "02_more.ipynb", [("2.1", 1.0, 1.0, "passed")]),
+        notebook(
+            ZOE, "01_basics.ipynb", [("1.1", 0.0, 2.0, "missing"), ("1.2", 0.0, 3.0, "missing")]
+        ),
+        notebook(ZOE, "02_more.ipynb", [("2.1", 1.0, 1.0, "passed")]),
+        notebook(
+            "stranger_999",
+            "01_basics.ipynb",
+            [("1.1", 2.0, 2.0, "passed"), ("1.2", 3, 3, "passed")],
+        ),
+        notebook("stranger_999", "02_more.ipynb", [("2.1", 0.0, 1.0, "error", 'boom, "quoted"')]),
+    ]
+
+
+def read(path):
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return list(csv.reader(handle))
+
+
+def test_long_csv_quotes_and_keeps_utf8(results, tmp_path):
+    write_csv(results, tmp_path / "grades.csv")
+    rows = read(tmp_path / "grades.csv")
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 1 + 9
+    assert rows[2] == [
+        "alice",
+        "01_basics.ipynb",
+        "1.2",
+        "1.50",
+        "3.00",
+        "partial",
+        "Exercise 1.2: 2 of 4 | x",
+    ]
+    assert rows[4][0] == ZOE  # the comma and quotes survive the round trip
+    assert '"Zoë ""Z"" Müller, Łukasik"' in (tmp_path / "grades.csv").read_text(encoding="utf-8")
+    assert rows[-1][-1] == 'boom, "quoted"'
+
+
+def test_wide_csv_one_row_per_student(results, tmp_path):
+    write_wide_csv(results, tmp_path / "wide.csv")
+    rows = read(tmp_path / "wide.csv")
+    assert rows[0] == ["student", "01_basics", "02_more", "total"]
+    assert rows[1] == ["Points Possible", "5.00", "1.00", "6.00"]
+    assert rows[2] == ["alice", "3.50", "1.00", "4.50"]
+    assert rows[3] == [ZOE, "0.00", "1.00", "1.00"]
+    assert rows[4] == ["stranger_999", "5.00", "0.00", "5.00"]
+    assert (tmp_path / "wide.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8
+
+
+ROSTER = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,01_basics (5501),Current Score\n"
+    "    Points Possible,,,,,5,\n"
+    '"Lovelace, Ada",1234,S1,alice,Sec A,,\n'
+    '"Müller, Zoë ""Z"" Łukasik",77,S2,zm,Sec B,,\n'
+    '"Absent, Amy",88,S3,amy,Sec A,,\n'
+    '"Student, Test",99,,,,\n'
+)
+
+
+def test_canvas_csv_has_every_roster_student_and_reports_strangers(results, tmp_path):
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8-sig")
+    roster = read_roster(tmp_path / "roster.csv")
+    assert [s.id for s in roster.students] == ["1234", "77", "88"]
+    # alice by SIS Login ID; Zoë by the Canvas id from the archive's file names.
+    unknown = write_canvas_csv(results, roster, tmp_path / "canvas.csv", ids={ZOE: "77"})
+    assert unknown == ["stranger_999"]
+    rows = read(tmp_path / "canvas.csv")
+    assert tuple(rows[0][:5]) == CANVAS_COLUMNS
+    assert rows[0][5:] == ["01_basics (5501)", "02_more"]  # the existing column is reused
+    assert rows[1] == ["Points Possible", "", "", "", "", "5.00", "1.00"]
+    assert rows[2] == ["Lovelace, Ada", "1234", "S1", "alice", "Sec A", "3.50", "1.00"]
+    assert rows[3][:2] == ['Müller, Zoë "Z" Łukasik', "77"] and rows[3][5:] == ["0.00", "1.00"]
+    assert rows[4] == ["Absent, Amy", "88", "S3", "amy", "Sec A", "0.00", "0.00"]  # no submission
+    assert len(rows) == 5
+
+
+def test_roster_matching_by_name_and_a_bad_roster(tmp_path):
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    roster = read_roster(tmp_path / "roster.csv")
+    matched, unknown = match_roster(roster, ["Ada Lovelace", "amy", "nobody"])
+    assert matched == {"1234": "Ada Lovelace", "88": "amy"} and unknown == ["nobody"]
+    (tmp_path / "bad.csv").write_text("Name,Email\nx,y\n")
+    with pytest.raises(ValueError, match="`roster` must be an LMS export.*lacks Student, ID"):
+        read_roster(tmp_path / "bad.csv")
+
+
+def test_gradescope_results_follow_the_autograder_format(results, tmp_path):
+    paths = write_gradescope(results, tmp_path / "gs")
+    assert len(paths) == 3
+    data = json.loads((tmp_path / "gs" / "alice" / "results.json").read_text(encoding="utf-8"))
+    assert set(data) == {"score", "execution_time", "output", "tests"}
+    assert data["score"] == 4.5 and data["execution_time"] == 3
+    assert "Graded work/01_basics.ipynb." in data["output"]
+    assert data["tests"][1] == {
+        "name": "01_basics.ipynb: Exercise 1.2",
+        "score": 1.5,
+        "max_score": 3.0,
+        "status": "failed",
+        "output": "partial: Exercise 1.2: 2 of 4\nx",
+    }
+    assert {t["status"] for t in data["tests"]} == {"passed", "failed"}
+    for test in data["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output"}
+    zoe = json.loads((tmp_path / "gs" / ZOE / "results.json").read_text(encoding="utf-8"))
+    assert zoe["score"] == 1.0 and zoe["tests"][0]["output"] == "missing"
+    note = [notebook("zoë", "02_more.ipynb", [("2.1", 1, 1, "passed")], notes=["Müller's déjà vu"])]
+    write_gradescope(note, tmp_path / "gs")
+    text = (tmp_path / "gs" / "zoë" / "results.json").read_text(encoding="utf-8")
+    assert "Müller's déjà vu" in text and json.loads(text)["output"].endswith("déjà vu")
+    assert gradescope_results([])["tests"] == []
