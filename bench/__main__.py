@@ -15,7 +15,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality", "cluster")
+SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds")
 
 
 def machine() -> dict[str, str]:
@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[0, 1, 2],
         help="seeds for the model-quality runs (median)",
     )
+    parser.add_argument(
+        "--book-seeds", type=int, nargs="+", default=[1, 2], help="seeds for the seeds section"
+    )
     parser.add_argument("--class-size", type=int, default=50, help="submissions to grade")
     parser.add_argument(
         "--render-only", action="store_true", help="only re-render results.md from results.json"
@@ -90,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             from bench import quality
 
             results["quality"] = quality.measure(args.seeds)
+        elif section == "seeds":
+            from bench import seeds
+
+            results["seeds"] = seeds.measure(args.book_seeds)
+            print(seeds.render(results["seeds"]))
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

@@ -71,7 +71,7 @@ def mean_forecast(y_train: Any, n_samples: int, horizon: int = 1) -> np.ndarray:
     array([[3.],
            [3.]])
 
-    Introduced in Chapter 3 (SimpleRNN); used again in Chapter 6 (Applications: forecasting).
+    Introduced in Chapter 3 (SimpleRNN), as the forecast a model of raw values fails to beat.
     """
     y_train = as_array(y_train, "y_train", ndim=(1, 2), layout="(samples,) or (samples, horizon)")
     n_samples = check_int(n_samples, "n_samples", minimum=1)

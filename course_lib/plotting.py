@@ -14,7 +14,7 @@ import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 
-from course_lib.validation import as_array, describe
+from course_lib.validation import as_array, check_shape, describe
 
 # Okabe-Ito colours: distinguishable with the common forms of colour blindness.
 COLORS = (
@@ -28,7 +28,15 @@ COLORS = (
     "#F0E442",  # yellow
 )
 
+# The one place the course's plot style is set: `use_style` applies it, and no chapter or
+# module sets rcParams of its own. Backgrounds are opaque white, figure and axes, on
+# screen and when saved: the book's pages can switch to a dark theme, and a transparent
+# PNG would then show black ink on a dark page.
 STYLE = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
     "figure.figsize": (7.0, 3.5),
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -56,8 +64,9 @@ _GRADIENT_LABEL = r"$\|\partial L / \partial h_t\|$"
 def use_style() -> None:
     """Apply the course's matplotlib style to every figure drawn afterwards.
 
-    Figures of 7 x 3.5 inches at 100 dpi, a light grid, no top and right spines,
-    readable font sizes and a fixed colour-blind-safe colour cycle (`COLORS`).
+    Figures of 7 x 3.5 inches at 100 dpi on an opaque white background (readable on the
+    book's light and dark themes alike), a light grid, no top and right spines, readable
+    font sizes and a fixed colour-blind-safe colour cycle (`COLORS`).
     `course_lib.setup()` calls it; calling it again is harmless.
 
     Introduced in Chapter 0 (Introduction and set-up).
@@ -298,6 +307,8 @@ def plot_gate_heatmap(gates: Any, *, title: str | None = None) -> Any:
     for name, values in named.items():
         arg = "gates" if name is None else f"gates[{name!r}]"
         arrays[name] = _one_sequence(values, arg)
+        # Panels share the time axis: every gate must have the first one's shape.
+        check_shape(arrays[name], arg, next(iter(arrays.values())).shape)
     n = len(arrays)
     width, _ = mpl.rcParams["figure.figsize"]
     fig, axes = plt.subplots(

@@ -4,8 +4,10 @@ Keras's own progress bars print one line per epoch (and redraw per batch), which
 buries a notebook under hundreds of lines. `fit` wraps `model.fit` with `verbose=0`,
 stops early when the monitored loss stops improving, and reports progress with
 `ProgressDisplay`: one line updated in place in Jupyter, about ten lines in a terminal.
+`BatchLosses` records the loss of every batch, for looking at training one step at a time.
 
-Introduced in Chapter 3 (SimpleRNN).
+Introduced in Chapter 2 (Training through time; vanishing and exploding gradients), where
+`BatchLosses` records an exploding run; `fit` and `ProgressDisplay` from Chapter 3 (SimpleRNN).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import keras
 
 from course_lib.validation import check_choice, check_float, check_int, describe
 
-__all__ = ["ProgressDisplay", "fit"]
+__all__ = ["BatchLosses", "ProgressDisplay", "fit"]
 
 
 def _in_notebook() -> bool:
@@ -44,6 +46,59 @@ def _format_logs(logs: dict) -> str:
         except (TypeError, ValueError):  # a metric that is not a number
             continue
     return " - ".join(parts)
+
+
+class BatchLosses(keras.callbacks.Callback):
+    """Keras callback that records the training loss of every batch in `self.losses`.
+
+    During an epoch Keras 3 logs, after each batch, the running mean of the loss over the
+    epoch's batches so far, weighted by their number of samples (its loss tracker is a
+    `keras.metrics.Mean` updated with `sample_weight=batch_size`). `BatchLosses` undoes that
+    average: with `N_k` samples seen after batch `k` and running means `m_k`, the loss of
+    batch `k` is `(N_k * m_k - N_{k-1} * m_{k-1}) / n_k`. The last batch of an epoch holds
+    fewer samples when `n_samples` is not a multiple of `batch_size`, which is why the
+    callback must know both. Each recorded loss is the loss of the batch at the weights
+    *before* that batch's update. Training stops once a loss is infinite or NaN.
+
+    Args:
+        n_samples: the number of training samples per epoch (after any
+            `validation_split`), at least 1.
+        batch_size: the batch size given to `fit`, at least 1.
+
+    Example:
+    >>> recorder = BatchLosses(len(X_train), batch_size=64)
+    >>> model.fit(X_train, y_train, batch_size=64, callbacks=[recorder], verbose=0)
+    >>> recorder.losses[:3]  # the loss of each of the first three batches
+
+    Introduced in Chapter 2 (Training through time; vanishing and exploding gradients).
+    """
+
+    def __init__(self, n_samples: int, batch_size: int) -> None:
+        super().__init__()
+        self.n_samples = check_int(n_samples, "n_samples", minimum=1)
+        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        self.losses: list[float] = []
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.losses = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._seen, self._mean = 0, 0.0  # samples and running mean of the epoch so far
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        mean = float((logs or {})["loss"])
+        size = min(self.batch_size, self.n_samples - batch * self.batch_size)  # this batch
+        if size < 1:
+            raise ValueError(
+                f"`n_samples` ({self.n_samples}) and `batch_size` ({self.batch_size}) give "
+                f"fewer batches than the {batch + 1} Keras ran; pass the numbers given to fit."
+            )
+        seen = self._seen + size
+        loss = mean if self._seen == 0 else (seen * mean - self._seen * self._mean) / size
+        self._seen, self._mean = seen, mean
+        self.losses.append(loss)
+        if not math.isfinite(loss):
+            self.model.stop_training = True
 
 
 class ProgressDisplay(keras.callbacks.Callback):

@@ -68,3 +68,30 @@ def test_results_table_is_up_to_date_with_results_json():
     assert RESULTS_JSON.exists(), "run `make bench` to create bench/results.json"
     expected = report.render(json.loads(RESULTS_JSON.read_text()))
     assert RESULTS_MD.read_text() == expected, "run `python -m bench --render-only`"
+
+
+def test_seeds_section_finds_failing_assertions_and_renders_them(tmp_path):
+    import nbformat
+
+    from bench import seeds
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import os\nseed = int(os.environ['RNN_COURSE_SEED'])"),
+        nbformat.v4.new_code_cell("assert seed != 2, f'fails under seed {seed}'"),
+        nbformat.v4.new_code_cell("assert True"),
+    ]
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(notebook, path)
+    runs = [seeds.run_chapter(path, seed, timeout=120) for seed in (1, 2)]
+    assert runs[0]["failures"] == []
+    assert runs[1]["failures"] == [
+        {"cell": 1, "error": "AssertionError", "message": "fails under seed 2"}
+    ]
+    table = seeds.render({"01_x.ipynb": runs})
+    assert "| `01_x.ipynb` | all assertions hold" in table
+    assert "1 failing" in table and "seed 2, cell 1: AssertionError: fails under seed 2" in table
+    assert [p.name for p in seeds.chapters()][:2] == [
+        "01_sequences_hidden_state.ipynb",
+        "02_bptt_vanishing_gradients.ipynb",
+    ]

@@ -23,6 +23,18 @@ LIMITS = replace(CONFIG, cell_timeout=40)
 SLOW = {**SOLVED, "ex1_1-solution": "import time\n\ntime.sleep(8)\n\n" + ADD}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fixture_checks_importable():
+    """The judge imports fixture_checks in every grading process (pool and Dask workers)."""
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = CONFIG.env["PYTHONPATH"]
+    yield
+    if saved is None:
+        os.environ.pop("PYTHONPATH")
+    else:
+        os.environ["PYTHONPATH"] = saved
+
+
 @pytest.fixture(scope="module")
 def submissions(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")

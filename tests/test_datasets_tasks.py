@@ -171,10 +171,23 @@ def test_long_sequence_classification_positions_cover_the_sequence_and_labels_ba
     X, y, positions = long_sequence_classification(4000, timesteps, seed=1, return_positions=True)
     assert positions.dtype == np.int32
     assert positions.min() == 0 and positions.max() == timesteps - 2
-    assert abs(float(y.mean()) - 0.5) < 0.03
+    assert int(y.sum()) == 2000  # exactly balanced, not only on average
     # Positions are uniform: each of the 24 possible starts holds about 1/24 of the pairs.
     counts = np.bincount(positions, minlength=timesteps - 1)
     assert counts.min() > 0.6 * len(X) / (timesteps - 1)
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 7, 500, 1001])
+def test_long_sequence_classification_labels_are_exactly_balanced_in_random_order(n_samples):
+    # Chapter 6c compares accuracies with chance, 50 %: every split must hold as many
+    # sequences of each class (one more 0 for an odd count), shuffled, whatever the seed.
+    for seed in range(3):
+        _, y = long_sequence_classification(n_samples, 10, seed=seed)
+        assert int(y.sum()) == n_samples // 2
+        assert int((y == 0).sum()) == n_samples - n_samples // 2
+    _, y = long_sequence_classification(1000, 10, seed=0)
+    assert 200 < int(y[:500].sum()) < 300  # shuffled, not sorted by label
+    assert not np.array_equal(y, long_sequence_classification(1000, 10, seed=1)[1])
 
 
 def test_long_sequence_classification_shortest_sequences_are_the_motif():

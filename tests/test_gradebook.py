@@ -68,10 +68,12 @@ def test_long_csv_quotes_and_keeps_utf8(results, tmp_path):
         "3.00",
         "partial",
         "Exercise 1.2: 2 of 4 | x",
+        "yes",
+        "",
     ]
     assert rows[4][0] == ZOE  # the comma and quotes survive the round trip
     assert '"Zoë ""Z"" Müller, Łukasik"' in (tmp_path / "grades.csv").read_text(encoding="utf-8")
-    assert rows[-1][-1] == 'boom, "quoted"'
+    assert rows[-1][-3] == 'boom, "quoted"'
 
 
 def test_wide_csv_one_row_per_student(results, tmp_path):

@@ -143,7 +143,29 @@ def test_wrong_shapes_raise_errors_naming_the_argument():
         plot_hidden_states(np.ones(5))
     with pytest.raises(ValueError, match=r"`gates\['forget'\]` must be 2-D"):
         plot_gate_heatmap({"forget": np.ones((2, 5, 3))})
+    with pytest.raises(
+        ValueError, match=r"`gates\['output'\]` must have shape \(5, 3\); got shape \(5, 4\)"
+    ):
+        plot_gate_heatmap({"forget": np.ones((5, 3)), "output": np.ones((5, 4))})
     with pytest.raises(ValueError, match="`histories` must be a Keras History"):
         plot_learning_curves([1.0, 0.5])
     with pytest.raises(ValueError, match=r"`histories\['x'\]` must be a Keras History"):
         plot_learning_curves({"x": 3.0})
+
+
+def test_figures_have_an_opaque_white_background_for_dark_pages(tmp_path):
+    # The book can be read with a dark theme: a transparent figure would put dark ink on a
+    # dark page. Every pixel of a saved figure, corners included, must be opaque.
+    import matplotlib.image
+
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        matplotlib.rcParams["figure.facecolor"] = "none"  # what a careless default could be
+        matplotlib.rcParams["savefig.transparent"] = True
+        use_style()
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        fig.savefig(tmp_path / "figure.png")
+    pixels = matplotlib.image.imread(tmp_path / "figure.png")  # (height, width, RGBA)
+    assert pixels.shape[-1] == 4 and np.all(pixels[..., 3] == 1.0), "transparent pixels"
+    np.testing.assert_allclose(pixels[0, 0, :3], 1.0)  # the corner is white

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.training import ProgressDisplay, fit
+from course_lib.training import BatchLosses, ProgressDisplay, fit
 
 
 def _data(n=64, timesteps=5, seed=0):
@@ -174,3 +174,39 @@ def test_notebook_detection(monkeypatch):
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: KernelShell())
     assert training._in_notebook() is True
+
+
+def test_batch_losses_records_each_batch_including_a_short_last_one():
+    # With a zero learning rate the weights never move, so the loss of every batch is what
+    # `evaluate` gives on that batch alone. 10 samples in batches of 4: sizes 4, 4 and 2.
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 3)).astype("float32")
+    y = (rng.normal(size=(10, 1)) * np.arange(1, 11)[:, None]).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    recorder = BatchLosses(len(X), batch_size=4)
+    model.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[recorder])
+    expected = [
+        float(model.evaluate(X[i : i + 4], y[i : i + 4], verbose=0)) for i in range(0, 10, 4)
+    ]
+    assert len(recorder.losses) == 6  # 3 batches per epoch, 2 epochs
+    np.testing.assert_allclose(recorder.losses, expected * 2, rtol=1e-4)
+    # Undoing an unweighted mean gets the short last batch wrong: the test can tell.
+    means = np.cumsum(np.array([4, 4, 2]) * expected) / np.array([4, 8, 10])
+    unweighted_last = 3 * means[2] - 2 * means[1]
+    assert abs(unweighted_last - expected[2]) > 1e-2 * abs(expected[2])
+
+
+def test_batch_losses_stops_on_nan_and_checks_its_arguments():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    X = np.array([[1.0], [np.nan], [1.0], [1.0]], dtype="float32")
+    recorder = BatchLosses(4, batch_size=1)
+    model.fit(X, np.ones((4, 1)), batch_size=1, epochs=1, shuffle=False, verbose=0,
+              callbacks=[recorder])  # fmt: skip
+    assert len(recorder.losses) == 2 and not np.isfinite(recorder.losses[-1])
+    with pytest.raises(ValueError, match="`batch_size` must be at least 1; got 0"):
+        BatchLosses(10, batch_size=0)
+    with pytest.raises(ValueError, match="`n_samples` must be an integer"):
+        BatchLosses(10.0, batch_size=4)

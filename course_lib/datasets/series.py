@@ -111,7 +111,8 @@ def periodic_series(
     >>> series.shape
     (500,)
 
-    Introduced in Chapter 3 (SimpleRNN in Keras).
+    Introduced in Chapter 6 (Applications): the forecasting exercise's check draws its
+    series with it.
     """
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     periods_arr = as_array(periods, "periods", ndim=1, layout="(components,)", finite=True)

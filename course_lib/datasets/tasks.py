@@ -169,7 +169,9 @@ def long_sequence_classification(
     words) scores chance: only their order decides. The pair can sit anywhere, including
     the first steps, so a recurrent model that reads left to right and classifies from
     its last state must carry one bit across up to `timesteps - 2` steps of noise.
-    Labels are drawn independently with probability 1/2 each.
+    The classes are balanced: exactly `n_samples // 2` sequences have label 1 (the rest,
+    one more for an odd `n_samples`, label 0), in random order. So chance is exactly 50 %,
+    and a model that gives every sequence the same label scores 50 % too.
 
     Args:
         n_samples: number of sequences.
@@ -202,7 +204,7 @@ def long_sequence_classification(
     seed = check_int(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     X = rng.integers(3, vocab_size, size=(n_samples, timesteps)).astype(np.int32)  # (B, T)
-    y = rng.integers(0, 2, size=n_samples).astype(np.int32)  # (B,)
+    y = rng.permutation(np.arange(n_samples) % 2 == 1).astype(np.int32)  # (B,), balanced
     positions = rng.integers(0, timesteps - 1, size=n_samples).astype(np.int32)  # (B,)
     rows = np.arange(n_samples)
     X[rows, positions] = np.where(y == 1, 1, 2)  # A first for label 1, B first for label 0
