@@ -3,6 +3,7 @@
     rnn-course assign [--check] [--refresh-outputs]     solutions/ -> exercises/
     rnn-course check NOTEBOOK...                          grade your notebooks yourself
     rnn-course grade SUBMISSIONS --out grades.csv         grade every student's folder
+    rnn-course doctor                                     what is wrong with this set-up
 
 Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`.
 
@@ -202,6 +203,15 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- doctor ----------------------------------------------------------------------------------
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from course_lib.doctor import run_doctor
+
+    return run_doctor(args.only or None)
+
+
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -267,6 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(p)
     _add_check_modules(p)
     p.set_defaults(run=_cmd_grade)
+
+    p = commands.add_parser(
+        "doctor",
+        help="check this set-up: Python, packages, TensorFlow, Jupyter kernel, disk",
+        description="Check the environment the course runs in and print one line per "
+        "problem with its fix. Exit 0 when everything is in place, 1 otherwise.",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=["python", "packages", "tensorflow", "kernel", "disk"],
+        metavar="CHECK",
+        help="run only this check (repeatable): python, packages, tensorflow, kernel, disk",
+    )
+    p.set_defaults(run=_cmd_doctor)
     return parser
 
 
