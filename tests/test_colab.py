@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -155,7 +156,13 @@ def test_first_cell_installs_course_lib_in_a_fresh_environment(tmp_path, monkeyp
 
     chapter = nbformat.read(REPO / "book" / "01_sequences_hidden_state.ipynb", as_version=4)
     first = colab.first_code_cell(chapter)
-    local = colab.install_block(str(REPO))  # the install source: this checkout
+    # The install source: this checkout (copied, as pip builds inside the source tree).
+    checkout = tmp_path / "checkout"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(REPO / "course_lib", checkout / "course_lib", ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, checkout / name)
+    local = colab.install_block(str(checkout))
     source = colab.with_block(first.source, local)
     assert source != first.source and SOURCE in first.source
     report = (

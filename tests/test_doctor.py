@@ -100,6 +100,7 @@ def test_a_kernel_whose_python_does_not_exist_is_a_problem(tmp_path, monkeypatch
     assert "ipykernel install --user --name python3" in finding.fix
 
 
+@pytest.mark.skipif(os.name == "nt", reason="the fake kernel Python is a shell script")
 def test_a_kernel_without_course_lib_is_a_problem(tmp_path, monkeypatch):
     # A Python that cannot import course_lib: isolated mode ignores PYTHONPATH, and the
     # kernel's environment points PYTHONPATH nowhere.
