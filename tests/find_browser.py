@@ -180,7 +180,9 @@ def install_with_playwright() -> bool:
     command = [sys.executable, "-m", "playwright", "install", "chromium"]
     print("No browser found; trying `" + " ".join(command[1:]) + "` ...", file=sys.stderr)
     try:
-        return subprocess.run(command, check=False, timeout=900).returncode == 0
+        # Its progress goes to stderr: stdout carries only the browser's path (`make site`).
+        result = subprocess.run(command, check=False, timeout=900, stdout=sys.stderr)
+        return result.returncode == 0
     except (OSError, subprocess.TimeoutExpired) as error:
         print(f"Playwright's install failed: {error}", file=sys.stderr)
         return False

@@ -140,3 +140,37 @@ def test_script_prints_the_browser_it_found(tmp_path):
     env = {**os.environ, "RNN_CHROMIUM": str(binary)}
     result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, env=env)
     assert result.returncode == 0 and result.stdout.strip() == str(binary)
+
+
+def test_install_is_tried_when_nothing_is_found_then_a_clear_message(monkeypatch, capsys):
+    import find_browser as module
+
+    monkeypatch.delenv("RNN_CHROMIUM", raising=False)
+    attempts = []
+
+    def nothing():
+        raise BrowserNotFound(HOW_TO_GET_ONE)
+
+    monkeypatch.setattr(module, "find_browser", nothing)
+    monkeypatch.setattr(module, "install_with_playwright", lambda: attempts.append(1) or False)
+    assert module.main([]) == 1 and attempts == [], "no install without --install"
+    assert module.main(["--install"]) == 1 and attempts == [1]
+    captured = capsys.readouterr()
+    assert captured.out == "" and "playwright install chromium" in captured.err
+
+
+def test_the_browser_playwright_installed_is_used(monkeypatch, capsys, tmp_path):
+    import find_browser as module
+
+    monkeypatch.delenv("RNN_CHROMIUM", raising=False)
+    installed = []
+
+    def after_install():
+        if not installed:
+            raise BrowserNotFound(HOW_TO_GET_ONE)
+        return tmp_path / "chrome"
+
+    monkeypatch.setattr(module, "find_browser", after_install)
+    monkeypatch.setattr(module, "install_with_playwright", lambda: installed.append(1) or True)
+    assert module.main(["--install"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "chrome")
