@@ -34,6 +34,15 @@ def name_toggles(markup: str) -> str:
     return _TOGGLE.sub(label, markup)
 
 
+def name_toggles_in_tree(soup) -> None:
+    """The same for a BeautifulSoup tree, in place (the theme caches and reuses it)."""
+    for summary in soup.select("details > summary"):
+        details = summary.parent
+        link = details.find_previous_sibling("a")
+        if link is not None and not summary.get("aria-label"):
+            summary["aria-label"] = f"Sections of {link.get_text(' ', strip=True)}"
+
+
 def wrap_toctree(app, pagename, templatename, context, doctree) -> None:
     generate = context.get("generate_toctree_html")
     if generate is None or getattr(generate, "names_toggles", False):
@@ -42,8 +51,10 @@ def wrap_toctree(app, pagename, templatename, context, doctree) -> None:
     @functools.wraps(generate)
     def generate_named(*args, **kwargs):
         markup = generate(*args, **kwargs)
-        # kind="raw" returns a BeautifulSoup tree for other code to walk: left alone.
-        return name_toggles(markup) if isinstance(markup, str) else markup
+        if isinstance(markup, str):
+            return name_toggles(markup)
+        name_toggles_in_tree(markup)  # pydata-sphinx-theme 0.17 returns a BeautifulSoup tree
+        return markup
 
     generate_named.names_toggles = True
     context["generate_toctree_html"] = generate_named
