@@ -59,10 +59,22 @@ exercises-check: $(STAMP)
 solutions: $(STAMP)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider solutions/
 
+# axe-core for the accessibility audit of the website, from npm (package.json pins the
+# version; the test serves it beside the site, never from a CDN).
+AXE_JS := node_modules/axe-core/axe.min.js
+
+$(AXE_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(AXE_JS)
+
 # The built website in headless Chromium (needs `book-strict` first): every page, link,
-# image and equation, search, launch and download buttons, with the network blocked.
-site: $(STAMP)
-	$(PY) -m pytest -m browser tests/test_site_browser.py
+# image and equation, search, launch and download buttons, axe-core's WCAG 2.1 AA audit in
+# the light and the dark mode, with the network blocked. The browser: RNN_CHROMIUM, else
+# one found where people have one (tests/find_browser.py), else Playwright's own install;
+# when all fail it stops with the ways to get one.
+site: $(STAMP) $(AXE_JS)
+	RNN_CHROMIUM="$$($(PY) tests/find_browser.py --install)" && export RNN_CHROMIUM && \
+		$(PY) -m pytest -m browser tests/test_site_browser.py
 
 test: lint exercises-check unit solutions book-strict site
 
@@ -73,5 +85,5 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
 
 clean:
-	rm -rf $(BOOK_DIR)/_build .pytest_cache .ruff_cache artifacts
+	rm -rf $(BOOK_DIR)/_build .pytest_cache .ruff_cache artifacts node_modules
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

@@ -4,6 +4,7 @@
     rnn-course check NOTEBOOK...                          grade your notebooks yourself
     rnn-course grade SUBMISSIONS --out grades.csv         grade every student's folder
     rnn-course upgrade-ids NOTEBOOK...                    dotted grade ids -> nbgrader's form
+    rnn-course doctor                                     what is wrong with this set-up
 
 Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`.
 
@@ -408,6 +409,15 @@ def _cmd_upgrade_ids(args: argparse.Namespace) -> int:
     return status
 
 
+# -- doctor ----------------------------------------------------------------------------------
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from course_lib.doctor import run_doctor
+
+    return run_doctor(args.only or None)
+
+
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -535,6 +545,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; exit 1 if a notebook needs it"
     )
     p.set_defaults(run=_cmd_upgrade_ids)
+
+    p = commands.add_parser(
+        "doctor",
+        help="check this set-up: Python, packages, TensorFlow, Jupyter kernel, disk",
+        description="Check the environment the course runs in and print one line per "
+        "problem with its fix. Exit 0 when everything is in place, 1 otherwise.",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=["python", "packages", "tensorflow", "kernel", "disk"],
+        metavar="CHECK",
+        help="run only this check (repeatable): python, packages, tensorflow, kernel, disk",
+    )
+    p.set_defaults(run=_cmd_doctor)
     return parser
 
 

@@ -11,8 +11,17 @@ repository buttons; chapter titles must carry their numbers from the table of co
 Environment variables (all optional):
     RNN_SITE_DIR   the built site to test (default: book/_build/html); the book folder is
                    taken to be two levels up (its _config.yml and _toc.yml are read).
-    RNN_CHROMIUM   the browser (default: /usr/bin/chromium, Debian's package). Playwright's
-                   own browser downloads are never used.
+    RNN_CHROMIUM   the browser. Without it one is looked for where people have one
+                   (tests/find_browser.py: Debian's and Ubuntu's Chromium, Google Chrome on
+                   Linux, macOS and Windows, a browser Playwright installed); `make site`
+                   runs Playwright's own install when none is found.
+    RNN_AXE        axe-core's axe.min.js (default: node_modules/axe-core/axe.min.js, which
+                   `make site` installs with npm from package.json; never a CDN).
+
+Accessibility: axe-core runs on every page in the light and the dark colour mode with the
+WCAG 2.1 A and AA rules, and any critical or serious violation fails, except the few on
+AXE_ALLOWED below (from the theme, each with its upstream issue). Every image in a cell
+output needs alt text saying what it shows (never its file name).
 """
 
 from __future__ import annotations
@@ -30,13 +39,17 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from alt_text import PLOTTING_CODE, alt_text_problem
+from find_browser import BrowserNotFound, find_browser
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 SITE_DIR = Path(os.environ.get("RNN_SITE_DIR") or REPO / "book" / "_build" / "html").resolve()
 BOOK_DIR = SITE_DIR.parents[1] if SITE_DIR.parent.name == "_build" else REPO / "book"
-CHROMIUM = Path(os.environ.get("RNN_CHROMIUM") or "/usr/bin/chromium")
+AXE_JS = Path(os.environ.get("RNN_AXE") or REPO / "node_modules" / "axe-core" / "axe.min.js")
+# Where the test's server serves axe-core, beside the site (a path the site cannot have).
+AXE_URL_PATH = "/__rnn_tests__/axe.min.js"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 
 CHROMIUM_ARGS = [
@@ -94,6 +107,30 @@ async () => {
                .map(img => img.getAttribute('src') || img.outerHTML.slice(0, 120));
 }
 """
+
+# The alt attribute (null when absent) and src of every image in the page's article.
+IMAGES_ALT_JS = """
+() => Array.from(document.querySelectorAll('article img')).map(img => ({
+  alt: img.getAttribute('alt'), src: img.getAttribute('src') || ''}))
+"""
+
+# axe-core's WCAG 2.0/2.1 level A and AA rules; the violations as plain data.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = ("critical", "serious")
+RUN_AXE_JS = """
+async (tags) => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160)}))}));
+}
+"""
+AXE_RESULTS = REPO / "artifacts" / "axe"
+
+# Violations from the theme that our configuration and templates cannot fix:
+# (rule, a CSS selector axe reports for the node) -> why, with the upstream issue.
+AXE_ALLOWED: dict[tuple[str, str], str] = {}
 
 MATH_PROBLEMS_JS = """
 ([mathSelector, typesetSelector, errorSelector]) => {
@@ -202,10 +239,6 @@ def notebook_pages() -> list[str]:
     ]
 
 
-# Code that draws a figure: pyplot, a course_lib.plotting function, a DataFrame/Axes .plot().
-PLOTTING_CODE = re.compile(r"\bplt\.|\bplot_[a-z_]+\(|\.plot\(|\.imshow\(|\bplotting\.")
-
-
 def draws_figures(page: str) -> bool:
     """Whether the notebook behind `page` has a code cell that draws a figure."""
     source = (SITE_DIR / "_sources" / page).with_suffix(".ipynb")
@@ -268,6 +301,13 @@ def site_dir() -> Path:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the site, and axe-core at AXE_URL_PATH (from the npm package, never a CDN)."""
+
+    def translate_path(self, path):
+        if urlsplit(path).path == AXE_URL_PATH:
+            return str(AXE_JS)
+        return super().translate_path(path)
+
     def log_message(self, format, *args):
         pass
 
@@ -286,23 +326,20 @@ def base_url(site_dir: Path):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is missing: {CHROMIUM} does not exist. Install Debian's package "
-            "(`apt-get install chromium`; .ci/run does it) or point RNN_CHROMIUM at a "
-            "Chromium/Chrome binary. Playwright's browser downloads are not used.",
-            pytrace=False,
-        )
+    try:
+        chromium = find_browser()
+    except BrowserNotFound as error:
+        pytest.fail(str(error), pytrace=False)
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
         )
     except Exception as error:
         playwright.stop()
-        pytest.fail(f"Chromium at {CHROMIUM} did not start: {error}", pytrace=False)
+        pytest.fail(f"the browser at {chromium} did not start: {error}", pytrace=False)
     yield browser
     browser.close()
     playwright.stop()
@@ -323,9 +360,13 @@ def visit(browser, base_url):
     """visit(path) -> (page, Visit): open a page of the site with other hosts blocked."""
     contexts = []
 
-    def open_page(path: str):
+    def open_page(path: str, *, mode: str | None = None):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
+        if mode:  # the theme reads the reader's choice from localStorage before painting
+            context.add_init_script(
+                f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+            )
         record = Visit(url=f"{base_url}/{path}")
 
         def route(route):
@@ -369,6 +410,12 @@ def visit(browser, base_url):
         context.close()
 
 
+def _wait_for_index_redirect(page, page_path: str) -> None:
+    if page_path == "index.html":  # Jupyter Book writes a redirect to the root page
+        page.wait_for_url("**/*.html", timeout=TIMEOUT_MS)
+        page.wait_for_load_state("load")
+
+
 def _settle(page) -> None:
     """Let late requests (fonts, MathJax's files) finish."""
     try:
@@ -393,9 +440,7 @@ def test_site_has_pages(site_dir):
 def test_page(site_dir, visit, page_path):
     """One visit per page: console, network, images, links, math, screenshot."""
     page, record = visit(page_path)
-    if page_path == "index.html":  # Jupyter Book writes a redirect to the root page
-        page.wait_for_url("**/*.html", timeout=TIMEOUT_MS)
-        page.wait_for_load_state("load")
+    _wait_for_index_redirect(page, page_path)
     problems: list[str] = []
 
     has_math = page.locator(MATH_SELECTOR).count() > 0
@@ -431,6 +476,12 @@ def test_page(site_dir, visit, page_path):
         for text in outputs
         if "<Figure size" in text or "<matplotlib." in text
     ]
+    for image in page.evaluate(IMAGES_ALT_JS):
+        problem = alt_text_problem(image["alt"])
+        if problem:
+            problems.append(
+                f"image without alt text saying what it shows ({problem}): {image['src'][-60:]}"
+            )
     if draws_figures(page_path) and page.locator(".cell_output img").count() == 0:
         problems.append(
             "the notebook draws figures but the page shows none (was the book built with "
@@ -450,6 +501,48 @@ def test_page(site_dir, visit, page_path):
         )
 
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (served by the test's server beside the site) on the page as it is."""
+    page.add_script_tag(url=AXE_URL_PATH)
+    return page.evaluate(RUN_AXE_JS, AXE_TAGS)
+
+
+def allowed(rule: str, target: str) -> bool:
+    return any(rule == r and selector in target for r, selector in AXE_ALLOWED)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("page_path", PAGES)
+def test_accessibility(site_dir, visit, page_path, mode):
+    """axe-core's WCAG 2.1 A/AA rules: no critical or serious violation, in either mode."""
+    if not AXE_JS.is_file():
+        pytest.fail(
+            f"axe-core is missing: no {AXE_JS}. `make site` installs it (`npm ci`, from "
+            "package.json); or point RNN_AXE at an axe.min.js.",
+            pytrace=False,
+        )
+    page, _ = visit(page_path, mode=mode)
+    _wait_for_index_redirect(page, page_path)
+    if page.locator(MATH_SELECTOR).count() > 0:
+        page.evaluate(WAIT_FOR_MATHJAX_JS)
+    _settle(page)
+    theme = page.evaluate("() => document.documentElement.dataset.theme")
+    assert theme == mode, f"{page_path}: asked for the {mode} mode, the page shows {theme}"
+    page.wait_for_timeout(400)  # the theme's tab stops on scrollable blocks (debounced)
+    violations = axe_violations(page)
+    AXE_RESULTS.mkdir(parents=True, exist_ok=True)
+    name = page_path.replace("/", "__").replace(".html", f".{mode}.json")
+    (AXE_RESULTS / name).write_text(json.dumps(violations, indent=1), encoding="utf-8")
+    problems = [
+        f"{v['rule']} ({v['impact']}): {v['help']}\n      at {node['target']}: {node['html']}"
+        for v in violations
+        if v["impact"] in FAILING_IMPACTS
+        for node in v["nodes"]
+        if not allowed(v["rule"], node["target"])
+    ]
+    assert not problems, f"{page_path}, {mode} mode:\n  " + "\n  ".join(problems)
 
 
 def test_search_finds_results(site_dir, visit):

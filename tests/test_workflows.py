@@ -111,3 +111,60 @@ def test_weekly_workflow_tests_the_newest_releases_with_jupyter_book_1():
     assert lines.index(upgrade[0]) < lines.index("make test"), "upgrade before make test"
     # The environment is set up first, so `make test` keeps the upgraded packages.
     assert lines.index("make setup") < lines.index(upgrade[0])
+
+
+def recipe(target: str) -> list[str]:
+    """The shell lines of a Makefile target, with the variables of the environment's tools
+    written as a student types them inside the activated conda environment."""
+    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n?)+)", MAKEFILE, flags=re.MULTILINE)
+    assert match, f"the Makefile has no target {target!r}"
+    lines = [line.strip() for line in match[1].splitlines()]
+    return [line.replace("$(PY)", "python").replace("$(BIN)/", "") for line in lines]
+
+
+def job_running_on_other_systems(workflow: dict) -> dict:
+    jobs = [job for job in workflow["jobs"].values() if "matrix.os" in str(job.get("runs-on", ""))]
+    assert len(jobs) == 1, "test.yml needs one job with an `os` matrix beside the Linux job"
+    return jobs[0]
+
+
+def test_unit_tests_and_exercise_checks_run_on_macos_and_windows_with_conda():
+    workflow = load("test.yml")
+    job = job_running_on_other_systems(workflow)
+    systems = job["strategy"]["matrix"]["os"]
+    assert any(s.startswith("macos-") for s in systems), systems
+    assert any(s.startswith("windows-") for s in systems), systems
+    assert job["strategy"].get("fail-fast") is False, "one system failing must not hide another"
+    # A login shell: setup-miniconda activates the environment in ~/.bash_profile.
+    assert job["defaults"]["run"]["shell"].startswith("bash -el")
+
+    lone = {"jobs": {"job": job}}
+    (conda,) = uses(lone, "conda-incubator/setup-miniconda")
+    environment = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    assert conda["with"]["environment-file"] == "environment.yml"
+    assert conda["with"]["activate-environment"] == environment["name"]
+    assert not uses(lone, "actions/setup-python"), "Python comes from environment.yml"
+
+    lines = runs(lone)
+    assert "python -m pip install --no-deps -e ." in lines, "the README's conda route"
+    # The Makefile's commands, so the systems run the same tests as `make test`.
+    (unit,) = recipe("unit")
+    assert unit.startswith("MPLBACKEND=Agg ")
+    assert unit.removeprefix("MPLBACKEND=Agg ") in lines
+    step = next(s for s in steps(lone) if unit.removeprefix("MPLBACKEND=Agg ") in str(s.get("run")))
+    assert step["env"]["MPLBACKEND"] == "Agg"
+    for target in ("exercises-check", "solutions"):
+        for command in recipe(target):
+            assert command in lines, f"{target}: {command!r} is not run on the other systems"
+
+
+def test_the_linux_job_still_runs_make_test_beside_the_other_systems():
+    workflow = load("test.yml")
+    linux = [job for job in workflow["jobs"].values() if job.get("runs-on") == "ubuntu-latest"]
+    assert len(linux) == 1 and "make test" in runs({"jobs": {"job": linux[0]}})
+
+
+def test_recipe_reads_the_makefile():
+    assert recipe("exercises-check") == ["rnn-course assign --check"]
+    with pytest.raises(AssertionError, match="no target"):
+        recipe("no-such-target")
