@@ -1,4 +1,4 @@
-"""Tests of course_lib.datasets.messages (the Sphinx messages) and course_lib.bucketing."""
+"""Tests of course_lib.datasets.messages (the Sphinx messages) and course_lib.batching."""
 
 import doctest
 import re
@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-import course_lib.bucketing as bucketing
+import course_lib.batching as bucketing
 import course_lib.datasets.messages as messages_module
 from course_lib.datasets import MESSAGE_LANGUAGES, load_messages
 
@@ -67,7 +67,7 @@ def test_load_messages_errors(kwargs, message):
 
 
 # --------------------------------------------------------------------------------------
-# course_lib.bucketing
+# course_lib.batching
 # --------------------------------------------------------------------------------------
 
 
@@ -146,3 +146,17 @@ def test_to_dataset_yields_the_batches():
 def test_bucketing_errors(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+def test_stream_windows_continue_each_other():
+    ids = np.arange(1000)
+    X, Y = bucketing.stream_windows(ids, streams=4, window=7)
+    assert X.shape == Y.shape and X.shape[1] == 7 and X.shape[0] % 4 == 0
+    np.testing.assert_array_equal(Y, X + 1)  # the next id
+    batches = X.reshape(-1, 4, 7)  # (K, S, W)
+    np.testing.assert_array_equal(batches[1:, :, 0], batches[:-1, :, -1] + 1)  # row b goes on
+    streams = batches.transpose(1, 0, 2).reshape(4, -1)  # (S, K * W)
+    np.testing.assert_array_equal(np.diff(streams, axis=1), 1)  # contiguous streams
+    assert streams[1, 0] == streams[0, -1] + 1  # stream 1 starts where stream 0 ends
+    with pytest.raises(ValueError, match=re.escape("`ids` must hold more than")):
+        bucketing.stream_windows(np.arange(8), streams=4, window=2)

@@ -1,9 +1,13 @@
-"""Batches of variable-length sequences: padding each batch, and bucketing by length.
+"""Batching sequences for recurrent layers: padded batches, buckets, and stateful streams.
 
-A recurrent layer's cost grows with the number of time steps it runs, padding included.
-Padding every sequence to the longest one in the data set wastes most of those steps when
-lengths spread widely; bucketing puts sequences of similar length into the same batch and
-pads each batch only to its own longest sequence.
+- Variable-length sequences: a recurrent layer's cost grows with the number of time steps
+  it runs, padding included. Padding every sequence to the longest one in the data set
+  wastes most of those steps when lengths spread widely; bucketing (`make_batches`) puts
+  sequences of similar length into the same batch and pads each batch only to its own
+  longest sequence.
+- One long sequence: `stream_windows` cuts it into windows laid out so that each batch
+  continues the previous one, row by row, for a `stateful=True` layer trained with
+  truncated backpropagation through time.
 
 Introduced in Chapter 7 (Variable-length sequences and real text).
 """
@@ -16,7 +20,7 @@ import numpy as np
 
 from course_lib.validation import as_array, check_choice, check_int, describe
 
-__all__ = ["make_batches", "padded_steps", "to_dataset", "unpad"]
+__all__ = ["make_batches", "padded_steps", "stream_windows", "to_dataset", "unpad"]
 
 
 def unpad(ids: Any, *, value: int = 0) -> list[np.ndarray]:
@@ -173,3 +177,49 @@ def to_dataset(batches: list[tuple[np.ndarray, np.ndarray]]) -> Any:
         tf.TensorSpec((None, *y0.shape[1:]), tf.as_dtype(y0.dtype)),
     )
     return tf.data.Dataset.from_generator(lambda: iter(batches), output_signature=signature)
+
+
+def stream_windows(ids: Any, streams: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lay out one long sequence as consecutive windows for a stateful layer.
+
+    The sequence is cut into `streams` equal, contiguous parts (the streams), each cut into
+    windows of `window` steps. Batch `k` (rows `k * streams` to `k * streams + streams - 1`)
+    holds window `k` of every stream, so row `b` of batch `k + 1` continues row `b` of batch
+    `k`: with `batch_size=streams` and `shuffle=False`, a `stateful=True` layer starts each
+    batch from where the previous one ended. The targets are the next ids. The ids left over
+    after the last full window are dropped.
+
+    Args:
+        ids: the sequence of ids, shape `(length,)`.
+        streams: number of streams, the batch size. At least 1.
+        window: steps per window. At least 1.
+
+    Returns:
+        `(X, Y)`, int arrays of shape `(windows * streams, window)`: `X[k * streams + b]` is
+        window `k` of stream `b`, `Y` the same positions one step later.
+
+    Example:
+    >>> X, Y = stream_windows(np.arange(13), streams=2, window=3)
+    >>> X.tolist()
+    [[0, 1, 2], [6, 7, 8], [3, 4, 5], [9, 10, 11]]
+    >>> Y[0].tolist()
+    [1, 2, 3]
+
+    Introduced in Chapter 7 (Variable-length sequences and real text), notebook 7b.
+    """
+    ids = as_array(ids, "ids", ndim=1, layout="(length,)", dtype=np.int64)
+    streams = check_int(streams, "streams", minimum=1)
+    window = check_int(window, "window", minimum=1)
+    per_stream = (len(ids) - 1) // (streams * window) * window  # steps kept in each stream
+    if per_stream == 0:
+        raise ValueError(
+            f"`ids` must hold more than streams * window = {streams * window} ids for one "
+            f"window per stream; got {len(ids)}."
+        )
+    count = per_stream // window  # windows per stream
+    X = ids[: streams * per_stream].reshape(streams, count, window)  # (S, K, W)
+    Y = ids[1 : streams * per_stream + 1].reshape(streams, count, window)  # (S, K, W)
+    # (S, K, W) -> (K, S, W) -> (K * S, W): batch k holds window k of every stream
+    X = X.transpose(1, 0, 2).reshape(count * streams, window)
+    Y = Y.transpose(1, 0, 2).reshape(count * streams, window)
+    return X, Y
