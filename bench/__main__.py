@@ -15,7 +15,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds")
+SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds", "ch7")
 
 
 def machine() -> dict[str, str]:
@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 
             results["seeds"] = seeds.measure(args.book_seeds)
             print(seeds.render(results["seeds"]))
+        elif section == "ch7":
+            from bench import ch7
+
+            results["ch7"] = ch7.measure(args.seeds)
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

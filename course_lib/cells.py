@@ -15,17 +15,21 @@ in the same places:
   the first, and the returned sequence stays in that processing order: its first row is
   the state after reading `x[:, -1]` (Keras does not reverse it back);
 - with `return_state=True` the result is a tuple `(output, h)` (SimpleRNN, GRU) or
-  `(output, h, c)` (LSTM), as Keras 3 returns it.
+  `(output, h, c)` (LSTM), as Keras 3 returns it;
+- `mask`, a `(batch, timesteps)` array of booleans (or 0/1), does what Keras's recurrent
+  layers do with the mask that `Embedding(mask_zero=True)` or `Masking` attach to their
+  output: at a masked step (`False`) the states are carried over unchanged and the output
+  repeats the previous step's output (zeros if no step of that sequence has been read
+  yet). With `go_backwards=True` the mask is read in processing order too.
 
 Everything is computed in float64 and returned as float64 arrays, whatever the dtype of
 the inputs. Keras computes in float32, so the two agree to about 1e-6.
 
-`layer_weights` reads the weights of a built Keras layer and `forward_like` runs the
-matching NumPy forward pass with a Keras layer's weights and configuration, for the
-chapters' "Keras layer versus NumPy cell" comparisons.
+`layer_weights` reads the weights of a built Keras layer, for the chapters' "Keras layer
+versus NumPy cell" comparisons.
 
-Introduced in Chapter 1 (Sequences and the hidden state); the LSTM in Chapter 4 and the
-GRU in Chapter 5.
+Introduced in Chapter 1 (Sequences and the hidden state); the LSTM in Chapter 4, the
+GRU in Chapter 5 and masks in Chapter 7 (Variable-length sequences).
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from course_lib.validation import as_array, check_choice, describe
 
 __all__ = [
     "ACTIVATIONS",
-    "forward_like",
     "gru_forward",
     "gru_step",
     "layer_weights",
@@ -153,10 +156,6 @@ def _check_activation(activation: Any) -> Callable[[np.ndarray], np.ndarray]:
     return ACTIVATIONS[check_choice(activation, "activation", tuple(ACTIVATIONS))]
 
 
-def _check_inputs(x: Any) -> np.ndarray:
-    return as_array(x, "x", ndim=3, layout="(batch, timesteps, features)")
-
-
 def _check_step_input(x_t: Any) -> np.ndarray:
     return as_array(x_t, "x_t", ndim=2, layout="(batch, features)")
 
@@ -189,25 +188,102 @@ def _initial_states(
     return [_check_state(s, n, batch, units) for s, n in zip(initial_state, names, strict=True)]
 
 
-def _time_order(timesteps: int, go_backwards: bool) -> range:
-    return range(timesteps - 1, -1, -1) if go_backwards else range(timesteps)
+def _check_mask(mask: Any, batch: int, timesteps: int) -> np.ndarray | None:
+    """Return `mask` as a `(batch, timesteps)` boolean array, or `None` without a mask."""
+    if mask is None:
+        return None
+    mask = as_array(mask, "mask", ndim=2, layout="(batch, timesteps)", dtype=None)
+    _require_shape(mask, "mask", (batch, timesteps), f"(batch={batch}, timesteps={timesteps})")
+    if mask.dtype != bool and not np.isin(mask, (0, 1)).all():
+        raise ValueError(
+            "`mask` must hold booleans or 0/1 (True or 1 = a real step, False or 0 = "
+            f"padding); got values such as {mask[~np.isin(mask, (0, 1))].flat[0]!r}."
+        )
+    return mask.astype(bool)
+
+
+def _prepare(
+    x: Any,
+    kernel: Any,
+    recurrent_kernel: Any,
+    bias: Any,
+    *,
+    cell: str,
+    initial_state: Any,
+    mask: Any,
+    reset_after: bool = False,
+) -> tuple[np.ndarray, tuple, list[np.ndarray], np.ndarray | None]:
+    """Validate the arguments every forward pass takes.
+
+    Returns:
+        `(x, weights, states, mask)`: `x` `(batch, timesteps, features)`, `weights` the
+        tuple `(kernel, recurrent_kernel, input_bias, recurrent_bias)` of `_check_weights`,
+        the initial states as a list of `(batch, units)` arrays, and the mask
+        `(batch, timesteps)` as booleans or `None`.
+    """
+    x = as_array(x, "x", ndim=3, layout="(batch, timesteps, features)")
+    batch, timesteps, features = x.shape
+    weights = _check_weights(
+        kernel, recurrent_kernel, bias, cell=cell, features=features, reset_after=reset_after
+    )
+    units = weights[1].shape[0]
+    n_states = 2 if cell == "LSTM" else 1
+    states = _initial_states(initial_state, n_states=n_states, batch=batch, units=units)
+    return x, weights, states, _check_mask(mask, batch, timesteps)
+
+
+def _run(
+    step: Callable[[np.ndarray, list[np.ndarray]], tuple[list[np.ndarray], tuple]],
+    x: np.ndarray,
+    states: list[np.ndarray],
+    mask: np.ndarray | None,
+    *,
+    go_backwards: bool,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[tuple]]:
+    """Apply `step(x_t, states) -> (new_states, gates)` along time, as Keras's `rnn` loop.
+
+    The output of a step is its first new state (`h`). At a masked step the states are
+    carried over and the output repeats the previous step's output, starting from zeros
+    (`keras.backend.rnn` with `zero_output_for_mask=False`, the recurrent layers' default).
+
+    Returns:
+        `(outputs, states, gates)`: the `(batch, units)` output of every step and the gates
+        of every step in processing order, and the final states.
+    """
+    timesteps = x.shape[1]
+    order = range(timesteps - 1, -1, -1) if go_backwards else range(timesteps)
+    output = np.zeros_like(states[0])  # (B, H)
+    outputs, gates = [], []
+    for t in order:
+        new_states, step_gates = step(x[:, t], states)  # x[:, t] is (B, F)
+        if mask is None:
+            states, output = new_states, new_states[0]
+        else:
+            real = mask[:, t, None]  # (B, 1), broadcast over units
+            states = [np.where(real, new, old) for new, old in zip(new_states, states, strict=True)]
+            output = np.where(real, new_states[0], output)  # (B, H)
+        outputs.append(output)
+        gates.append(step_gates)
+    return outputs, states, gates
 
 
 def _result(
-    sequence: list[np.ndarray],
+    outputs: list[np.ndarray],
     states: list[np.ndarray],
     *,
     return_sequences: bool,
     return_state: bool,
-    gates: dict[str, list[np.ndarray]] | None = None,
+    gates: list[tuple] | None = None,
+    gate_names: tuple[str, ...] = (),
 ) -> Any:
     """Assemble the return value the way Keras does, plus the gates when asked."""
-    output = np.stack(sequence, axis=1) if return_sequences else sequence[-1]  # (B, T, H)
+    output = np.stack(outputs, axis=1) if return_sequences else outputs[-1]  # (B, T, H)
     parts: list[Any] = [output]
     if return_state:
         parts.extend(states)
     if gates is not None:
-        parts.append({name: np.stack(g, axis=1) for name, g in gates.items()})  # (B, T, H)
+        stacked = [np.stack(g, axis=1) for g in zip(*gates, strict=True)]  # (B, T, H) each
+        parts.append(dict(zip(gate_names, stacked, strict=True)))
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
@@ -275,6 +351,7 @@ def simple_rnn_forward(
     *,
     activation: str = "tanh",
     initial_state: Any = None,
+    mask: Any = None,
     return_sequences: bool = False,
     return_state: bool = False,
     go_backwards: bool = False,
@@ -290,6 +367,10 @@ def simple_rnn_forward(
             Defaults to `"tanh"`.
         initial_state: initial hidden state `(batch, units)` (or a one-element list of
             it). Defaults to `None`, meaning zeros.
+        mask: which steps are real, shape `(batch, timesteps)`, booleans or 0/1. At a
+            masked step the states are carried over and the output repeats the previous
+            step's output (zeros before the first real step), as in Keras. Defaults to
+            `None`, meaning every step is real.
         return_sequences: return the hidden state at every step instead of the last one.
             Defaults to `False`.
         return_state: also return the final hidden state. Defaults to `False`.
@@ -313,18 +394,15 @@ def simple_rnn_forward(
     `keras.layers.SimpleRNN` in Chapter 3 (SimpleRNN).
     """
     act = _check_activation(activation)
-    x = _check_inputs(x)
-    batch, timesteps, features = x.shape
-    kernel, recurrent_kernel, bias, _ = _check_weights(
-        kernel, recurrent_kernel, bias, cell="SimpleRNN", features=features
+    x, (kernel, recurrent_kernel, bias, _), states, mask = _prepare(
+        x, kernel, recurrent_kernel, bias, cell="SimpleRNN", initial_state=initial_state, mask=mask
     )
-    units = recurrent_kernel.shape[0]
-    (h,) = _initial_states(initial_state, n_states=1, batch=batch, units=units)  # (B, H)
-    sequence = []
-    for t in _time_order(timesteps, go_backwards):
-        h = _simple_rnn_core(x[:, t], h, kernel, recurrent_kernel, bias, act)  # (B, H)
-        sequence.append(h)
-    return _result(sequence, [h], return_sequences=return_sequences, return_state=return_state)
+
+    def step(x_t, states):
+        return [_simple_rnn_core(x_t, states[0], kernel, recurrent_kernel, bias, act)], ()
+
+    outputs, states, _ = _run(step, x, states, mask, go_backwards=go_backwards)
+    return _result(outputs, states, return_sequences=return_sequences, return_state=return_state)
 
 
 # --------------------------------------------------------------------------------------
@@ -398,6 +476,7 @@ def lstm_forward(
     bias: Any = None,
     *,
     initial_state: Any = None,
+    mask: Any = None,
     return_sequences: bool = False,
     return_state: bool = False,
     go_backwards: bool = False,
@@ -412,6 +491,10 @@ def lstm_forward(
         bias: shape `(4 * units,)`, or `None` for `use_bias=False`. Defaults to `None`.
         initial_state: the pair `[h, c]` of `(batch, units)` arrays. Defaults to `None`,
             meaning zeros.
+        mask: which steps are real, shape `(batch, timesteps)`, booleans or 0/1. At a
+            masked step the states are carried over and the output repeats the previous
+            step's output (zeros before the first real step), as in Keras. Defaults to
+            `None`, meaning every step is real.
         return_sequences: return `h` at every step instead of the last one.
             Defaults to `False`.
         return_state: also return the final `h` and `c`. Defaults to `False`.
@@ -437,26 +520,22 @@ def lstm_forward(
 
     Introduced in Chapter 4 (LSTM).
     """
-    x = _check_inputs(x)
-    batch, timesteps, features = x.shape
-    kernel, recurrent_kernel, bias, _ = _check_weights(
-        kernel, recurrent_kernel, bias, cell="LSTM", features=features
+    x, (kernel, recurrent_kernel, bias, _), states, mask = _prepare(
+        x, kernel, recurrent_kernel, bias, cell="LSTM", initial_state=initial_state, mask=mask
     )
-    units = recurrent_kernel.shape[0]
-    h, c = _initial_states(initial_state, n_states=2, batch=batch, units=units)  # (B, H) x 2
-    sequence = []
-    gates: dict[str, list[np.ndarray]] = {"input": [], "forget": [], "candidate": [], "output": []}
-    for t in _time_order(timesteps, go_backwards):
-        h, c, step_gates = _lstm_core(x[:, t], h, c, kernel, recurrent_kernel, bias)
-        sequence.append(h)  # (B, H)
-        for name, value in zip(gates, step_gates, strict=True):
-            gates[name].append(value)  # (B, H)
+
+    def step(x_t, states):
+        h, c, step_gates = _lstm_core(x_t, *states, kernel, recurrent_kernel, bias)
+        return [h, c], step_gates
+
+    outputs, states, gates = _run(step, x, states, mask, go_backwards=go_backwards)
     return _result(
-        sequence,
-        [h, c],
+        outputs,
+        states,
         return_sequences=return_sequences,
         return_state=return_state,
         gates=gates if return_gates else None,
+        gate_names=("input", "forget", "candidate", "output"),
     )
 
 
@@ -544,6 +623,7 @@ def gru_forward(
     *,
     reset_after: bool = True,
     initial_state: Any = None,
+    mask: Any = None,
     return_sequences: bool = False,
     return_state: bool = False,
     go_backwards: bool = False,
@@ -561,6 +641,10 @@ def gru_forward(
             Defaults to `True`.
         initial_state: initial hidden state `(batch, units)` (or a one-element list of
             it). Defaults to `None`, meaning zeros.
+        mask: which steps are real, shape `(batch, timesteps)`, booleans or 0/1. At a
+            masked step the states are carried over and the output repeats the previous
+            step's output (zeros before the first real step), as in Keras. Defaults to
+            `None`, meaning every step is real.
         return_sequences: return `h` at every step instead of the last one.
             Defaults to `False`.
         return_state: also return the final `h`. Defaults to `False`.
@@ -586,28 +670,29 @@ def gru_forward(
 
     Introduced in Chapter 5 (GRU).
     """
-    x = _check_inputs(x)
-    batch, timesteps, features = x.shape
-    kernel, recurrent_kernel, input_bias, recurrent_bias = _check_weights(
-        kernel, recurrent_kernel, bias, cell="GRU", features=features, reset_after=reset_after
+    x, weights, states, mask = _prepare(
+        x,
+        kernel,
+        recurrent_kernel,
+        bias,
+        cell="GRU",
+        initial_state=initial_state,
+        mask=mask,
+        reset_after=reset_after,
     )
-    units = recurrent_kernel.shape[0]
-    (h,) = _initial_states(initial_state, n_states=1, batch=batch, units=units)  # (B, H)
-    sequence = []
-    gates: dict[str, list[np.ndarray]] = {"update": [], "reset": [], "candidate": []}
-    for t in _time_order(timesteps, go_backwards):
-        h, step_gates = _gru_core(
-            x[:, t], h, kernel, recurrent_kernel, input_bias, recurrent_bias, reset_after
-        )
-        sequence.append(h)  # (B, H)
-        for name, value in zip(gates, step_gates, strict=True):
-            gates[name].append(value)  # (B, H)
+
+    def step(x_t, states):
+        h, step_gates = _gru_core(x_t, states[0], *weights, reset_after)
+        return [h], step_gates
+
+    outputs, states, gates = _run(step, x, states, mask, go_backwards=go_backwards)
     return _result(
-        sequence,
-        [h],
+        outputs,
+        states,
         return_sequences=return_sequences,
         return_state=return_state,
         gates=gates if return_gates else None,
+        gate_names=("update", "reset", "candidate"),
     )
 
 
@@ -644,8 +729,7 @@ def layer_weights(layer: Any) -> dict[str, np.ndarray | None]:
     The keys match the arguments of the forward functions, so
     `simple_rnn_forward(x, **layer_weights(layer))` runs the layer's weights. A GRU's
     `reset_after` flag decides the bias layout; it is not part of the weights, so pass it
-    yourself: `gru_forward(x, **layer_weights(gru), reset_after=gru.reset_after)`, or use
-    `forward_like`, which reads the whole configuration.
+    yourself: `gru_forward(x, **layer_weights(gru), reset_after=gru.reset_after)`.
 
     Args:
         layer: a built `keras.layers.SimpleRNN`, `LSTM` or `GRU` (or a
@@ -686,69 +770,3 @@ def layer_weights(layer: Any) -> dict[str, np.ndarray | None]:
         "recurrent_kernel": to_numpy(cell.recurrent_kernel),
         "bias": to_numpy(cell.bias) if cell.use_bias else None,
     }
-
-
-def forward_like(layer: Any, x: Any, **kwargs: Any) -> Any:
-    """Run the NumPy forward pass that matches a built Keras layer, with its weights.
-
-    Reads the layer's weights and configuration (`activation`, `reset_after`,
-    `return_sequences`, `return_state`, `go_backwards`) and calls `simple_rnn_forward`,
-    `lstm_forward` or `gru_forward`. The result is what the layer returns in inference
-    (no dropout, no mask, not stateful), computed in float64.
-
-    Args:
-        layer: a built `keras.layers.SimpleRNN`, `LSTM` or `GRU` layer, or its cell (a
-            cell has no `return_sequences` etc., so the defaults `False` apply).
-        x: inputs, shape `(batch, timesteps, features)`.
-        **kwargs: keyword arguments of the forward function, overriding the layer's
-            configuration, e.g. `initial_state`, `return_gates` or `return_sequences`.
-
-    Returns:
-        What the forward function returns (see `simple_rnn_forward`, `lstm_forward`,
-        `gru_forward`).
-
-    Raises:
-        ValueError: if the layer is not supported (see `layer_weights`), or uses
-            activations the NumPy cells do not implement (an LSTM or GRU other than
-            tanh/sigmoid, a SimpleRNN activation outside `ACTIVATIONS`).
-
-    Example:
-    >>> import keras, numpy as np
-    >>> gru = keras.layers.GRU(4, return_sequences=True)
-    >>> x = np.random.default_rng(0).normal(size=(2, 6, 3)).astype("float32")
-    >>> keras_out = keras.ops.convert_to_numpy(gru(x))
-    >>> bool(np.abs(forward_like(gru, x) - keras_out).max() < 1e-5)
-    True
-
-    Introduced in Chapter 3 (SimpleRNN); used in Chapter 4 (LSTM) and Chapter 5 (GRU).
-    """
-    cell, kind = _keras_cell(layer)
-    weights = layer_weights(layer)
-    cell_config = cell.get_config()
-    options: dict[str, Any] = {
-        name: bool(getattr(layer, name, False))
-        for name in ("return_sequences", "return_state", "go_backwards")
-    }
-    activation = cell_config.get("activation")
-    if kind == "SimpleRNN":
-        if not (isinstance(activation, str) and activation in ACTIVATIONS):
-            raise ValueError(
-                f"`layer` uses activation {activation!r}; the NumPy SimpleRNN supports "
-                f"{', '.join(repr(a) for a in ACTIVATIONS)}."
-            )
-        options["activation"] = activation
-        forward = simple_rnn_forward
-    else:
-        recurrent_activation = cell_config.get("recurrent_activation")
-        if activation != "tanh" or recurrent_activation != "sigmoid":
-            raise ValueError(
-                f"`layer` must use activation='tanh' and recurrent_activation='sigmoid' "
-                f"to match the NumPy {kind}; got {activation!r} and {recurrent_activation!r}."
-            )
-        if kind == "GRU":
-            options["reset_after"] = bool(cell.reset_after)
-            forward = gru_forward
-        else:
-            forward = lstm_forward
-    options.update(kwargs)
-    return forward(x, **weights, **options)

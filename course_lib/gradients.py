@@ -210,12 +210,7 @@ def _unrolled_forward(
     x = X
     for before in chain[:index]:
         x = _call_in_chain(before, x)
-    if getattr(x, "_keras_mask", None) is not None:
-        raise ValueError(
-            f"`model` feeds a mask into its recurrent layer {rnn.name!r} (Masking or "
-            "Embedding(mask_zero=True)); masking is not supported by "
-            "`hidden_state_gradient_norms`."
-        )
+    mask = getattr(x, "_keras_mask", None)  # set by Embedding(mask_zero=True) or Masking
     if len(x.shape) != 3:
         raise ValueError(
             f"the input of `model`'s recurrent layer {rnn.name!r} must be 3-D "
@@ -228,16 +223,32 @@ def _unrolled_forward(
     for state in states:
         tape.watch(state)
 
+    if mask is not None:
+        mask = tf.cast(mask, tf.bool)  # (B, T)
     order = range(timesteps - 1, -1, -1) if rnn.go_backwards else range(timesteps)
     hidden_states = []
     for t in order:
-        output, states = rnn.cell(sequence[:, t, :], states, training=False)  # (B, H)
-        if not isinstance(states, list | tuple):
-            states = [states]
+        output, new_states = rnn.cell(sequence[:, t, :], states, training=False)  # (B, H)
+        if not isinstance(new_states, list | tuple):
+            new_states = [new_states]
+        if mask is not None:  # a masked step carries the states over, as Keras's rnn loop
+            real = mask[:, t : t + 1]  # (B, 1), broadcast over units
+            is_state = output is new_states[0]
+            new_states = [
+                tf.where(real, new, old) for new, old in zip(new_states, states, strict=True)
+            ]
+            # The built-in cells output h = states[0]: keep them one tensor, so that
+            # dL/dh_t counts the path through the next step. With zero initial states
+            # this equals Keras's output, which repeats the last real step (zeros before).
+            previous = hidden_states[-1] if hidden_states else tf.zeros_like(output)
+            output = new_states[0] if is_state else tf.where(real, output, previous)
+        states = list(new_states)
         hidden_states.append(output)
 
     if rnn.return_sequences:
         x = tf.stack(hidden_states, axis=1)  # (B, T, H), in the order Keras returns them
+        if mask is not None:  # the layer passes its mask on to the next layers
+            x._keras_mask = mask
     else:
         x = hidden_states[-1]  # (B, H)
     for after in chain[index + 1 :]:
@@ -303,6 +314,11 @@ def hidden_state_gradient_norms(
     With `go_backwards=True` the steps are in the order the cell processes them
     (step 1 reads the last input), the same order as the layer's output sequence.
 
+    A mask (from `Embedding(mask_zero=True)` or `Masking` before the recurrent layer) is
+    applied as Keras applies it: at a masked step the states are carried over, so the
+    gradient with respect to a padded step's h_t is the one that flows on to the last real
+    step. Masked models are introduced in Chapter 7 (Variable-length sequences).
+
     An LSTM also carries information through its cell state c, which this gradient
     with respect to h_t does not follow. To compare how far back the gradient reaches
     in different architectures, use `wrt="inputs"`: ||dL/dx_t|| counts every path.
@@ -327,7 +343,7 @@ def hidden_state_gradient_norms(
 
     Raises:
         ValueError: if `X` is not 3-D, `y` has a different batch size, `model` has no
-            recurrent layer or is not a chain, or the layer is stateful or masked.
+            recurrent layer or is not a chain, or the layer is stateful.
 
     Example:
     >>> model = keras.Sequential(

@@ -77,6 +77,33 @@ def _set_random_weights(layer, rng: np.random.Generator) -> list[np.ndarray]:
     return weights
 
 
+def _forward_like(layer, x, **kwargs):
+    """The NumPy forward pass matching a built Keras layer, with its weights and flags."""
+    kind = _kind(layer)
+    options = {
+        name: bool(getattr(layer, name, False))
+        for name in ("return_sequences", "return_state", "go_backwards")
+    }
+    if kind == "SimpleRNN":
+        options["activation"] = layer.cell.get_config()["activation"]
+    if kind == "GRU":
+        options["reset_after"] = bool(layer.cell.reset_after)
+    options.update(kwargs)
+    return FORWARDS[kind](x, **cells.layer_weights(layer), **options)
+
+
+def _kind(layer) -> str:
+    cell = layer.cell if isinstance(layer, keras.layers.RNN) else layer
+    for kind, cls in (
+        ("SimpleRNN", keras.layers.SimpleRNNCell),
+        ("LSTM", keras.layers.LSTMCell),
+        ("GRU", keras.layers.GRUCell),
+    ):
+        if isinstance(cell, cls):
+            return kind
+    raise TypeError(type(layer).__name__)
+
+
 # --------------------------------------------------------------------------------------
 # Random weights: the NumPy forward passes against the Keras layers
 # --------------------------------------------------------------------------------------
@@ -195,7 +222,7 @@ def test_linear_simple_rnn_with_ones_and_identity_is_a_running_sum(go_backwards)
     if go_backwards:
         step_sums = step_sums[:, ::-1]  # processing order, which Keras keeps in its output
     expected = np.repeat(np.cumsum(step_sums, axis=1)[:, :, None], 3, axis=2)  # (B, T, 3)
-    ours = cells.forward_like(layer, X_FIXED)
+    ours = _forward_like(layer, X_FIXED)
     np.testing.assert_allclose(keras_out, expected, atol=1e-5)
     np.testing.assert_allclose(ours, expected, atol=1e-12)
     _compare(ours, keras_out, "SimpleRNN")
@@ -217,7 +244,7 @@ def test_lstm_with_zero_kernels_and_constant_bias_has_closed_form():
     t = np.arange(1, 5)
     c = s * g * (1.0 - s**t) / (1.0 - s)  # (T,)
     expected = np.broadcast_to((s * np.tanh(c))[None, :, None], (2, 4, 2))  # (B, T, H)
-    ours = cells.forward_like(layer, X_FIXED)
+    ours = _forward_like(layer, X_FIXED)
     np.testing.assert_allclose(keras_out, expected, atol=1e-6)
     np.testing.assert_allclose(ours, expected, atol=1e-12)
     _compare(ours, keras_out, "LSTM")
@@ -248,14 +275,14 @@ def test_gru_with_zero_kernels_and_constant_bias_has_closed_form(reset_after):
     t = np.arange(1, 5)
     h = candidate * (1.0 - z**t)  # h_t = z h_{t-1} + (1 - z) candidate, h_0 = 0
     expected = np.broadcast_to(h[None, :, None], (2, 4, 2))  # (B, T, H)
-    ours = cells.forward_like(layer, X_FIXED)
+    ours = _forward_like(layer, X_FIXED)
     np.testing.assert_allclose(keras_out, expected, atol=1e-6)
     np.testing.assert_allclose(ours, expected, atol=1e-12)
     _compare(ours, keras_out, f"GRU reset_after={reset_after}")
 
 
 # --------------------------------------------------------------------------------------
-# layer_weights and forward_like
+# layer_weights
 # --------------------------------------------------------------------------------------
 
 
@@ -284,39 +311,6 @@ def test_layer_weights_reads_layer_and_cell(kind, kwargs, bias_shape):
         else:
             assert weights["bias"].shape == bias_shape
             np.testing.assert_array_equal(weights["bias"], expected[2])
-
-
-@pytest.mark.parametrize(
-    ("kind", "kwargs"),
-    [
-        ("SimpleRNN", {"activation": "relu", "go_backwards": True, "return_sequences": True}),
-        ("LSTM", {"return_state": True, "go_backwards": True}),
-        ("GRU", {"reset_after": False, "return_sequences": True, "return_state": True}),
-        ("GRU", {"reset_after": True, "go_backwards": True, "return_sequences": True}),
-    ],
-)
-def test_forward_like_uses_the_layer_configuration(kind, kwargs):
-    rng = np.random.default_rng(7)
-    layer = KERAS_LAYERS[kind](4, **kwargs)
-    layer.build((None, 6, 3))
-    _set_random_weights(layer, rng)
-    x = rng.normal(size=(2, 6, 3)).astype("float32")
-    diff = _compare(cells.forward_like(layer, x), layer(x), _cell_type(kind, kwargs))
-    assert diff < TOL
-    # keyword arguments override the configuration
-    last = cells.forward_like(layer, x, return_sequences=False, return_state=False)
-    assert last.shape == (2, 4)
-
-
-def test_forward_like_accepts_a_cell_with_keras_rnn():
-    rng = np.random.default_rng(3)
-    cell = keras.layers.GRUCell(3, reset_after=False)
-    rnn = keras.layers.RNN(cell, return_sequences=True)
-    x = rng.normal(size=(2, 5, 2)).astype("float32")
-    keras_out = rnn(x)
-    assert _compare(cells.forward_like(rnn, x), keras_out, "GRU reset_after=False") < TOL
-    from_cell = cells.forward_like(cell, x, return_sequences=True)
-    np.testing.assert_allclose(from_cell, cells.forward_like(rnn, x), atol=1e-12)
 
 
 # --------------------------------------------------------------------------------------
@@ -595,20 +589,141 @@ def test_layer_weights_rejects_other_layers_and_unbuilt_layers():
         cells.layer_weights(keras.layers.Bidirectional(keras.layers.LSTM(3)))
 
 
-def test_forward_like_rejects_activations_the_numpy_cells_lack():
-    x = np.zeros((1, 2, 3))
-    lstm = keras.layers.LSTM(2, activation="relu")
-    lstm.build((None, 2, 3))
-    with pytest.raises(ValueError, match=re.escape("got 'relu' and 'sigmoid'")):
-        cells.forward_like(lstm, x)
-    gru = keras.layers.GRU(2, recurrent_activation="hard_sigmoid")
-    gru.build((None, 2, 3))
-    with pytest.raises(ValueError, match=re.escape("got 'tanh' and 'hard_sigmoid'")):
-        cells.forward_like(gru, x)
-    rnn = keras.layers.SimpleRNN(2, activation="elu")
-    rnn.build((None, 2, 3))
-    with pytest.raises(ValueError, match=re.escape("`layer` uses activation 'elu'")):
-        cells.forward_like(rnn, x)
+# --------------------------------------------------------------------------------------
+# Masks: the NumPy forward passes against the Keras layers called with the same mask
+# --------------------------------------------------------------------------------------
+
+
+def _random_mask(rng, batch: int, timesteps: int, padding: str) -> np.ndarray:
+    """A `(batch, timesteps)` boolean mask: post- or pre-padding, or holes anywhere.
+
+    Every mask has one row of each extreme: all steps real and (for batch > 2) none real.
+    """
+    if padding == "holes":
+        mask = rng.random((batch, timesteps)) < 0.6
+    else:
+        lengths = rng.integers(1, timesteps + 1, size=batch)  # (B,)
+        steps = np.arange(timesteps)[None, :]  # (1, T)
+        if padding == "post":
+            mask = steps < lengths[:, None]
+        else:
+            mask = steps >= timesteps - lengths[:, None]
+    mask[0] = True
+    if batch > 2:
+        mask[-1] = False
+    return mask
+
+
+# (kind, padding, flags), flags as in CASES
+MASK_CASES = [
+    (kind, padding, flags)
+    for kind in ("SimpleRNN", "LSTM", "GRU", "GRU-before")
+    for padding, flags in (
+        ("post", ""),
+        ("post", "seq state"),
+        ("pre", "seq"),
+        ("pre", "state init"),
+        ("holes", "seq state"),
+        ("post", "back seq state"),
+        ("pre", "back init seq"),
+        ("holes", "back init state"),
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("seed", "case"),
+    list(enumerate(MASK_CASES)),
+    ids=["-".join(filter(None, (k, p, f.replace(" ", "-")))) for k, p, f in MASK_CASES],
+)
+def test_masked_forward_matches_keras(seed, case):
+    kind, padding, flags = case
+    rng = np.random.default_rng(100 + seed)
+    if kind == "GRU-before":
+        kind, flags = "GRU", flags + " before"
+    batch, timesteps, features, units = 5, 9, 3, 4
+    options = _options(kind, flags)
+    layer = KERAS_LAYERS[kind](units, **options)
+    layer.build((None, timesteps, features))
+    weights = _set_random_weights(layer, rng)
+    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
+    mask = _random_mask(rng, batch, timesteps, padding)
+    states = [
+        rng.normal(scale=0.5, size=(batch, units)).astype("float32") for _ in range(N_STATES[kind])
+    ]
+    initial_state = states if "init" in flags else None
+    if initial_state is None:
+        keras_result = layer(x, mask=mask)
+    else:
+        keras_result = layer(x, mask=mask, initial_state=initial_state)
+    ours = FORWARDS[kind](x, *weights, initial_state=initial_state, mask=mask, **options)
+    assert _compare(ours, keras_result, _cell_type(kind, options)) < TOL
+    # the mask changed something: without it the result differs
+    unmasked = FORWARDS[kind](x, *weights, initial_state=initial_state, **options)
+    assert (
+        max(np.abs(a - b).max() for a, b in zip(_parts(ours), _parts(unmasked), strict=True)) > 1e-3
+    )
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_a_masked_step_carries_the_state_and_repeats_the_output(kind):
+    rng = np.random.default_rng(21)
+    gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
+    bias_shape = {"SimpleRNN": (4,), "LSTM": (16,), "GRU": (2, 12)}[kind]
+    weights = _numpy_weights(rng, 3, 4, gates, bias_shape)
+    x = rng.normal(size=(2, 5, 3))  # (B, T, F)
+    short = FORWARDS[kind](x[:, :3], *weights, return_sequences=True, return_state=True)
+    padded = np.concatenate([x[:, :3], rng.normal(size=(2, 2, 3))], axis=1)  # junk steps
+    post = np.array([[1, 1, 1, 0, 0]] * 2)
+    seq, *final = FORWARDS[kind](
+        padded, *weights, mask=post, return_sequences=True, return_state=True
+    )
+    np.testing.assert_allclose(seq[:, :3], short[0], atol=1e-12)
+    np.testing.assert_allclose(seq[:, 3], seq[:, 2], atol=1e-12)  # output repeated
+    for ours, theirs in zip(final, short[1:], strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)  # state carried
+    pre_padded = np.concatenate([padded[:, 3:], x[:, :3]], axis=1)  # junk first
+    pre = FORWARDS[kind](pre_padded, *weights, mask=post[:, ::-1], return_sequences=True)
+    np.testing.assert_array_equal(pre[:, :2], 0.0)  # nothing read yet: zeros
+    np.testing.assert_allclose(pre[:, -1], short[0][:, -1], atol=1e-12)
+
+
+def test_embedding_mask_zero_reaches_the_recurrent_layer():
+    rng = np.random.default_rng(8)
+    ids = rng.integers(1, 20, size=(4, 7))  # (B, T)
+    ids[1, 4:] = 0  # post-padding
+    ids[2, :3] = 0  # pre-padding
+    embedding = keras.layers.Embedding(20, 3, mask_zero=True)
+    masking_input = keras.layers.Masking(mask_value=0.0)
+    lstm = keras.layers.LSTM(5, return_sequences=True)
+    vectors = embedding(ids)  # (B, T, 3), carries ._keras_mask
+    keras_out = lstm(vectors)
+    mask = keras.ops.convert_to_numpy(embedding.compute_mask(ids))
+    np.testing.assert_array_equal(mask, ids != 0)
+    x = keras.ops.convert_to_numpy(vectors)
+    ours = cells.lstm_forward(x, **cells.layer_weights(lstm), mask=ids != 0, return_sequences=True)
+    assert _compare(ours, keras_out, "LSTM") < TOL
+    # Masking computes the same mask from all-zero feature vectors
+    zeroed = np.where((ids != 0)[:, :, None], x, 0.0).astype("float32")  # (B, T, 3)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(masking_input.compute_mask(zeroed)), ids != 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("mask", "message"),
+    [
+        (
+            np.ones((4, 5)),
+            "`mask` must have shape (4, 6) (batch=4, timesteps=6); got shape (4, 5).",
+        ),
+        (np.ones(6), "`mask` must be 2-D (batch, timesteps); got shape (6,)."),
+        (np.full((4, 6), 0.5), "`mask` must hold booleans or 0/1"),
+    ],
+)
+def test_mask_errors_name_the_argument(mask, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cells.gru_forward(X, np.zeros((3, 48)), np.zeros((16, 48)), mask=mask)
 
 
 # --------------------------------------------------------------------------------------

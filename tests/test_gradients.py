@@ -320,11 +320,6 @@ def test_unsupported_layers_are_named():
     )
     with pytest.raises(ValueError, match="`Bidirectional` layers are not supported"):
         hidden_state_gradient_norms(bidirectional, X, y)
-    masked = keras.Sequential(
-        [keras.Input((T, F)), keras.layers.Masking(), keras.layers.GRU(H), keras.layers.Dense(1)]
-    )
-    with pytest.raises(ValueError, match="masking is not supported"):
-        hidden_state_gradient_norms(masked, X, y)
 
 
 def test_chain_output_check():
@@ -334,3 +329,95 @@ def test_chain_output_check():
     _check_chain_output(model, X, model(X))
     with pytest.raises(ValueError, match=r"does not reproduce `model\(X\)`"):
         _check_chain_output(model, X, model(X) + 1e-3)
+
+
+# --------------------------------------------------------------------------------------
+# Masked recurrent layers (Chapter 7)
+# --------------------------------------------------------------------------------------
+
+
+def _masked_model(kind, *, head="last", go_backwards=False, seed=0):
+    keras.utils.set_random_seed(seed)
+    return_sequences = head == "average"
+    layers = [
+        keras.Input((None, F)),
+        keras.layers.Masking(),
+        RECURRENT[kind](
+            H,
+            return_sequences=return_sequences,
+            go_backwards=go_backwards,
+            bias_initializer=keras.initializers.RandomNormal(stddev=0.5),  # pads then matter
+        ),
+    ]
+    if return_sequences:
+        layers.append(keras.layers.GlobalAveragePooling1D())  # uses the mask
+    layers.append(keras.layers.Dense(1))
+    return keras.Sequential(layers)
+
+
+def _padded(X, lengths, padding):
+    """Zero the padded steps of `X` (B, T, F): post- or pre-padding to `lengths`."""
+    steps = np.arange(X.shape[1])[None, :]  # (1, T)
+    if padding == "post":
+        real = steps < lengths[:, None]
+    else:
+        real = steps >= X.shape[1] - lengths[:, None]
+    return np.where(real[:, :, None], X, 0.0).astype("float32"), real
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize(
+    ("head", "padding", "go_backwards"),
+    [("last", "post", False), ("last", "pre", False), ("average", "post", True)],
+)
+def test_masked_unrolled_loss_equals_model_loss(kind, head, padding, go_backwards):
+    model = _masked_model(kind, head=head, go_backwards=go_backwards)
+    X, y = _data(3)
+    X, _ = _padded(X, np.array([6, 2, 4, 1, 5]), padding)
+    with tf.GradientTape() as tape:
+        total, hidden_states, y_pred = _unrolled_forward(
+            model, tf.constant(X), y, keras.losses.get("mse"), None, tape
+        )
+    np.testing.assert_allclose(np.asarray(y_pred), np.asarray(model(X)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(float(total) / B, _mse(y, model(X)), rtol=1e-5, atol=1e-6)
+    # the mask mattered: the same weights without Masking give another output
+    unmasked = keras.Sequential(
+        [la for la in model.layers if not isinstance(la, keras.layers.Masking)]
+    )
+    assert not np.allclose(np.asarray(unmasked(X)), np.asarray(model(X)), atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_post_padding_with_a_mask_leaves_the_real_steps_gradients_unchanged(kind):
+    model = _masked_model(kind)
+    X, y = _data(4, timesteps=4)
+    padded = np.concatenate([X, np.zeros((B, 3, F), "float32")], axis=1)  # (B, 7, F)
+    short = hidden_state_gradient_norms(model, X, y)
+    long = hidden_state_gradient_norms(model, padded, y)
+    assert long.shape == (7,)
+    np.testing.assert_allclose(long[:4], short, rtol=1e-5)
+    # the padded steps only copy h_4 on to the output: the same gradient as at step 4
+    np.testing.assert_allclose(long[4:], short[-1], rtol=1e-5)
+
+
+def test_masked_gradient_with_embedding_and_token_ids():
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(9, 3, mask_zero=True),
+            keras.layers.GRU(H),
+            keras.layers.Dense(1),
+        ]
+    )
+    ids = np.random.default_rng(2).integers(1, 9, size=(B, T))
+    y = np.random.default_rng(3).normal(size=(B, 1)).astype("float32")
+    pre = ids.copy()
+    pre[:, :2] = 0  # two padding tokens in front of every sequence
+    norms = hidden_state_gradient_norms(model, pre, y)
+    np.testing.assert_allclose(
+        norms[2:], hidden_state_gradient_norms(model, ids[:, 2:], y), rtol=1e-5
+    )
+    # the zero initial state is carried through the padding; nothing reads a pad token
+    grads = hidden_state_gradient_norms(model, pre, y, wrt="hidden")
+    assert np.all(np.isfinite(grads))

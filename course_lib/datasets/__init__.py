@@ -6,6 +6,7 @@
 - `sunspots`: yearly sunspot numbers bundled with statsmodels (Chapter 6a).
 - `text`: a character corpus shipped with Python itself (Chapter 6b).
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
+- `messages`: short sentences in five languages, Sphinx's translated messages (Chapter 7).
 
 Use it as::
 
@@ -14,6 +15,7 @@ Use it as::
 """
 
 from course_lib.datasets.digits import load_digit_sequences
+from course_lib.datasets.messages import MESSAGE_LANGUAGES, load_messages
 from course_lib.datasets.series import (
     ForecastingData,
     SeriesScaler,
@@ -34,6 +36,7 @@ from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequ
 
 __all__ = [
     "ADDING_BASELINE_MSE",
+    "MESSAGE_LANGUAGES",
     "CharVocabulary",
     "ForecastingData",
     "SeriesScaler",
@@ -41,6 +44,7 @@ __all__ = [
     "copy_task",
     "load_corpus",
     "load_digit_sequences",
+    "load_messages",
     "load_sunspots",
     "long_sequence_classification",
     "make_char_sequences",

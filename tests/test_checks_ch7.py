@@ -1,0 +1,181 @@
+"""Checks of Chapter 7's exercises: the reference solutions pass, typical mistakes fail."""
+
+import numpy as np
+import pytest
+from exercise_solutions import fails, load_solutions, passes, unsolved
+
+from course_lib import cells
+from course_lib.checks import ch7
+
+S = load_solutions("07_variable_length")
+
+CHECKS = [
+    (ch7.check_pad, S.pad, "7.1", 5),
+    (ch7.check_masked_rnn_forward, S.masked_rnn_forward, "7.2", 4),
+    (ch7.check_masked_mean, S.masked_mean, "7.3", 4),
+    (ch7.check_bucket_batches, S.bucket_batches, "7.4", 4),
+    (ch7.check_stream_windows, S.stream_windows, "7.5", 4),
+]
+
+
+@pytest.mark.parametrize(("check", "solution", "exercise", "total"), CHECKS)
+def test_reference_solution_passes(check, solution, exercise, total, capsys):
+    passes(check, solution, capsys, exercise, total)
+
+
+@pytest.mark.parametrize(("check", "solution", "exercise", "total"), CHECKS)
+def test_unsolved_exercise_scores_nothing(check, solution, exercise, total):
+    message = fails(
+        check, unsolved, "not solved yet", "replace the `raise NotImplementedError", passed=0
+    )
+    assert message.startswith(f"Exercise {exercise}: passed 0 of {total} checks")
+
+
+# 7.1 -----------------------------------------------------------------------------------
+
+
+def test_pad_on_the_wrong_side_is_diagnosed():
+    def always_post(sequences, maxlen, padding="post"):
+        return S.pad(sequences, maxlen, "post")
+
+    fails(ch7.check_pad, always_post, 'padding="pre" puts the zeros before', passed=3)
+
+
+def test_pad_that_keeps_the_last_ids_is_diagnosed():
+    def keeps_last(sequences, maxlen, padding="post"):
+        return S.pad([list(s)[-maxlen:] for s in sequences], maxlen, padding)
+
+    fails(ch7.check_pad, keeps_last, "keep its first maxlen ids")
+
+
+def test_pad_with_a_wrong_width_fails_on_shape():
+    fails(
+        ch7.check_pad,
+        lambda sequences, maxlen, padding="post": S.pad(sequences, maxlen + 1, padding),
+        "expected (3, 4) (sequences, maxlen)",
+        passed=0,
+    )
+
+
+# 7.2 -----------------------------------------------------------------------------------
+
+
+def test_masked_rnn_that_ignores_the_mask_is_diagnosed():
+    def no_mask(x, mask, kernel, recurrent_kernel, bias):
+        return cells.simple_rnn_forward(x, kernel, recurrent_kernel, bias, return_sequences=True)
+
+    fails(ch7.check_masked_rnn_forward, no_mask, "use the mask", passed=1)
+
+
+def test_masked_rnn_with_zero_outputs_is_diagnosed():
+    def zero_outputs(x, mask, kernel, recurrent_kernel, bias):
+        out = S.masked_rnn_forward(x, mask, kernel, recurrent_kernel, bias)
+        return np.where(mask[:, :, None], out, 0.0)
+
+    fails(ch7.check_masked_rnn_forward, zero_outputs, "repeats the previous output")
+
+
+def test_masked_rnn_that_resets_the_state_is_diagnosed():
+    def resets(x, mask, kernel, recurrent_kernel, bias):
+        h = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+        outputs = []
+        for t in range(x.shape[1]):
+            new = cells.simple_rnn_step(x[:, t], h, kernel, recurrent_kernel, bias)
+            h = np.where(mask[:, t, None], new, 0.0)
+            outputs.append(h)
+        return np.stack(outputs, axis=1)
+
+    fails(ch7.check_masked_rnn_forward, resets, "instead of resetting it to zeros")
+
+
+def test_masked_rnn_returning_the_last_output_fails_on_shape():
+    def last(x, mask, kernel, recurrent_kernel, bias):
+        return S.masked_rnn_forward(x, mask, kernel, recurrent_kernel, bias)[:, -1]
+
+    fails(ch7.check_masked_rnn_forward, last, "expected (4, 6, 4)", passed=0)
+
+
+# 7.3 -----------------------------------------------------------------------------------
+
+
+def test_masked_mean_over_all_steps_is_diagnosed():
+    fails(
+        ch7.check_masked_mean,
+        lambda outputs, mask: outputs.mean(axis=1),
+        "leave the masked steps out",
+        passed=1,
+    )
+
+
+def test_masked_mean_divided_by_timesteps_is_diagnosed():
+    def by_timesteps(outputs, mask):
+        return (outputs * mask[:, :, None]).sum(axis=1) / outputs.shape[1]
+
+    fails(ch7.check_masked_mean, by_timesteps, "not by timesteps")
+
+
+def test_masked_sum_is_diagnosed():
+    fails(
+        ch7.check_masked_mean,
+        lambda outputs, mask: (outputs * mask[:, :, None]).sum(axis=1),
+        "divide the sum by the number of real steps",
+    )
+
+
+# 7.4 -----------------------------------------------------------------------------------
+
+
+def test_unsorted_batches_cost_more_steps():
+    def unsorted(lengths, batch_size):
+        order = np.arange(len(lengths))
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+    fails(ch7.check_bucket_batches, unsorted, "np.argsort(lengths)", passed=3)
+
+
+def test_batches_that_lose_indices_fail():
+    def drops_last(lengths, batch_size):
+        return S.bucket_batches(lengths, batch_size)[:-1]
+
+    fails(ch7.check_bucket_batches, drops_last, "exactly once")
+
+
+def test_batches_of_the_wrong_size_fail():
+    def pairs(lengths, batch_size):
+        return S.bucket_batches(lengths, 2)
+
+    fails(ch7.check_bucket_batches, pairs, "every batch must hold batch_size=8")
+
+
+def test_batches_that_are_not_index_arrays_fail():
+    fails(
+        ch7.check_bucket_batches,
+        lambda lengths, batch_size: np.sort(lengths),
+        "must return a list of integer index arrays",
+    )
+
+
+# 7.5 -----------------------------------------------------------------------------------
+
+
+def test_naive_windows_that_do_not_continue_each_other_are_diagnosed():
+    def naive(ids, streams, window):
+        X, Y = S.stream_windows(ids, streams, window)
+        n = X.size
+        return ids[:n].reshape(-1, window), ids[1 : n + 1].reshape(-1, window)
+
+    # the same as laying the windows out stream by stream
+    fails(
+        ch7.check_stream_windows,
+        naive,
+        "row b of batch k+1 must continue row b of batch k",
+        passed=0,
+    )
+
+
+def test_unshifted_targets_are_diagnosed():
+    def same(ids, streams, window):
+        X, _ = S.stream_windows(ids, streams, window)
+        return X, X
+
+    fails(ch7.check_stream_windows, same, "the next id", passed=2)
