@@ -6,6 +6,7 @@
 - `sunspots`: yearly sunspot numbers bundled with statsmodels (Chapter 6a).
 - `text`: a character corpus shipped with Python itself (Chapter 6b).
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
+- `spoken`: digit strings read aloud, to be written as digits (Chapter 8).
 
 Use it as::
 
@@ -23,6 +24,7 @@ from course_lib.datasets.series import (
     sine_series,
     split_by_time,
 )
+from course_lib.datasets.spoken import Seq2SeqBatch, decode_target, encode_pairs, spoken_digits
 from course_lib.datasets.sunspots import load_sunspots
 from course_lib.datasets.tasks import (
     ADDING_BASELINE_MSE,
@@ -36,9 +38,12 @@ __all__ = [
     "ADDING_BASELINE_MSE",
     "CharVocabulary",
     "ForecastingData",
+    "Seq2SeqBatch",
     "SeriesScaler",
     "adding_problem",
     "copy_task",
+    "decode_target",
+    "encode_pairs",
     "load_corpus",
     "load_digit_sequences",
     "load_sunspots",
@@ -49,4 +54,5 @@ __all__ = [
     "periodic_series",
     "sine_series",
     "split_by_time",
+    "spoken_digits",
 ]
