@@ -91,3 +91,17 @@ def test_source_timesteps_pads_to_a_fixed_width():
 def test_bad_arguments_raise_value_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_digit_words_align_every_digit_with_the_words_that_say_it(seed):
+    sources, targets = datasets.spoken_digits(300, seed=seed)
+    for source, target in zip(sources, targets, strict=True):
+        spans = datasets.digit_words(source)
+        assert len(spans) == len(target)
+        words = source.split()
+        for digit, span in zip(target, spans, strict=True):
+            assert WORD_DIGIT[words[span[-1]]] == digit
+    assert datasets.digit_words("oh triple nine one") == [(0,), (1, 2), (1, 2), (1, 2), (3,)]
+    with pytest.raises(ValueError, match="without a digit after it"):
+        datasets.digit_words("one double")

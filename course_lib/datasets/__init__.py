@@ -24,7 +24,13 @@ from course_lib.datasets.series import (
     sine_series,
     split_by_time,
 )
-from course_lib.datasets.spoken import Seq2SeqBatch, decode_target, encode_pairs, spoken_digits
+from course_lib.datasets.spoken import (
+    Seq2SeqBatch,
+    decode_target,
+    digit_words,
+    encode_pairs,
+    spoken_digits,
+)
 from course_lib.datasets.sunspots import load_sunspots
 from course_lib.datasets.tasks import (
     ADDING_BASELINE_MSE,
@@ -43,6 +49,7 @@ __all__ = [
     "adding_problem",
     "copy_task",
     "decode_target",
+    "digit_words",
     "encode_pairs",
     "load_corpus",
     "load_digit_sequences",

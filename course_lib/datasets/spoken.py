@@ -35,6 +35,7 @@ __all__ = [
     "TARGET_TOKENS",
     "Seq2SeqBatch",
     "decode_target",
+    "digit_words",
     "encode_pairs",
     "spoken_digits",
 ]
@@ -244,3 +245,41 @@ def decode_target(ids) -> str:
             )
         out.append(TARGET_TOKENS[token])
     return "".join(out)
+
+
+def digit_words(source: str) -> list[tuple[int, ...]]:
+    """For every digit a source says, the positions of the words that say it.
+
+    A digit read on its own is said by one word; the digits of "double five" are both said
+    by the two words "double" and "five". This is the true alignment between a source and
+    its target, against which attention weights can be compared.
+
+    Args:
+        source: words of `SOURCE_WORDS` separated by spaces.
+
+    Returns:
+        One tuple of word positions per digit of the target, in order.
+
+    Example:
+    >>> digit_words("four double two")
+    [(0,), (1, 2), (1, 2)]
+
+    Introduced in Chapter 8 (Sequence to sequence), notebook 8b (attention).
+    """
+    words = str(source).split()
+    unknown = [w for w in words if w not in _SOURCE_IDS]
+    if unknown:
+        raise ValueError(f"`source` holds the word {unknown[0]!r}, which is not in SOURCE_WORDS.")
+    spans: list[tuple[int, ...]] = []
+    i = 0
+    while i < len(words):
+        repeat = {"double": 2, "triple": 3}.get(words[i], 0)
+        if repeat:
+            if i + 1 >= len(words) or words[i + 1] in ("double", "triple"):
+                raise ValueError(f"`source` has {words[i]!r} at word {i} without a digit after it.")
+            spans += [(i, i + 1)] * repeat
+            i += 2
+        else:
+            spans.append((i,))
+            i += 1
+    return spans
