@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
 
             results["grading"] = grading.measure(size=args.class_size)
         elif section == "quality":
-            from bench import quality
+            from bench import ch8, quality
 
-            results["quality"] = quality.measure(args.seeds)
+            results["quality"] = quality.measure(args.seeds) + ch8.measure(args.seeds)
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

@@ -109,7 +109,7 @@ def build_seq2seq(
     embedding_dim: int = 16,
     attention: bool = False,
     lr: float = 3e-3,
-    decay_steps: int | None = None,
+    drop_at: int | None = None,
 ) -> Seq2Seq:
     """Build and compile a GRU encoder-decoder for `course_lib.datasets.spoken_digits`.
 
@@ -118,16 +118,16 @@ def build_seq2seq(
     attention its output `s_t` queries the encoder outputs through `BahdanauAttention`,
     and `tanh(Dense([s_t, context]))` (Luong et al.'s attentional state) feeds the output
     layer. Loss: cross-entropy on the logits, padding ignored; Adam with `clipnorm=1`,
-    its learning rate decaying along a cosine to a tenth of `lr` over `decay_steps`
-    gradient steps when they are given (a steadier end of training).
+    its learning rate dropping to a tenth of `lr` after `drop_at` gradient steps when it
+    is given (a steadier end of training).
 
     Args:
         units: units of both GRUs and of the attention. Defaults to `64`.
         embedding_dim: size of the token embeddings. Defaults to `16`.
         attention: whether the decoder attends to the encoder outputs. Defaults to False.
         lr: Adam's (initial) learning rate. Defaults to `3e-3`.
-        decay_steps: gradient steps of the cosine decay, or None for a constant rate.
-            Defaults to None.
+        drop_at: the gradient step after which the rate is `lr / 10`, or None for a
+            constant rate. Defaults to None.
 
     Returns:
         A `Seq2Seq` whose `model` is compiled.
@@ -142,8 +142,8 @@ def build_seq2seq(
     units = check_int(units, "units", minimum=1)
     embedding_dim = check_int(embedding_dim, "embedding_dim", minimum=1)
     lr = check_float(lr, "lr", minimum=0.0, inclusive=False)
-    if decay_steps is not None:
-        decay_steps = check_int(decay_steps, "decay_steps", minimum=1)
+    if drop_at is not None:
+        drop_at = check_int(drop_at, "drop_at", minimum=1)
     layers = keras.layers
     vocabulary = len(TARGET_TOKENS)
     source_embedding = layers.Embedding(len(SOURCE_WORDS) + 1, embedding_dim, mask_zero=True)
@@ -176,11 +176,9 @@ def build_seq2seq(
         encoder = keras.Model(encoder_input, h, name="encoder")
     model = keras.Model([encoder_input, decoder_input], logits, name="seq2seq")
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD)
-    rate = (
-        lr
-        if decay_steps is None
-        else keras.optimizers.schedules.CosineDecay(lr, decay_steps, alpha=0.1)
-    )
+    rate = lr
+    if drop_at is not None:
+        rate = keras.optimizers.schedules.PiecewiseConstantDecay([drop_at], [lr, lr / 10])
     model.compile(keras.optimizers.Adam(rate, clipnorm=1.0), loss)
 
     token = keras.Input((1,), dtype="int32", name="token")

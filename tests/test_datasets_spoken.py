@@ -86,6 +86,7 @@ def test_source_timesteps_pads_to_a_fixed_width():
         (lambda: datasets.encode_pairs(["one"], ["1a"]), "string of digits"),
         (lambda: datasets.encode_pairs(["one two"], ["12"], source_timesteps=1), "at least"),
         (lambda: datasets.decode_target([3, 99]), "target ids in"),
+        (lambda: datasets.decode_target([[3, 4]]), "`ids` must be 1-D"),
     ],
 )
 def test_bad_arguments_raise_value_errors(call, message):
@@ -105,3 +106,9 @@ def test_digit_words_align_every_digit_with_the_words_that_say_it(seed):
     assert datasets.digit_words("oh triple nine one") == [(0,), (1, 2), (1, 2), (1, 2), (3,)]
     with pytest.raises(ValueError, match="without a digit after it"):
         datasets.digit_words("one double")
+
+
+def test_decode_target_skips_start_tokens_and_stops_at_end_or_padding():
+    assert datasets.decode_target([1, 4, 1, 5, 2, 6]) == "12"
+    assert datasets.decode_target([4, 0, 5]) == "1"
+    assert datasets.decode_target([]) == ""

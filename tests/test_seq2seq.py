@@ -56,3 +56,12 @@ def test_exact_match_and_accuracy_by_length():
         seq2seq.exact_match(["1"], ["1", "2"])
     with pytest.raises(ValueError, match="no target in it"):
         seq2seq.accuracy_by_length(predicted, targets, bins=[(5, 6)])
+
+
+def test_drop_at_lowers_the_learning_rate_tenfold_after_that_step():
+    s2s = seq2seq.build_seq2seq(units=4, lr=2e-3, drop_at=5)
+    schedule = s2s.model.optimizer._learning_rate
+    assert float(schedule(4)) == pytest.approx(2e-3)
+    assert float(schedule(6)) == pytest.approx(2e-4)
+    with pytest.raises(ValueError, match="`drop_at` must be at least 1"):
+        seq2seq.build_seq2seq(units=4, drop_at=0)

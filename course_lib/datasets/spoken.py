@@ -215,7 +215,7 @@ def encode_pairs(
 def decode_target(ids) -> str:
     """Turn target ids back into a digit string, stopping at the first `<end>` or padding.
 
-    A `<start>` token at the front is skipped.
+    `<start>` tokens are skipped (a decoder that has not learned much may emit them).
 
     Args:
         ids: integer array-like of shape `(timesteps,)`.
@@ -234,7 +234,7 @@ def decode_target(ids) -> str:
         raise ValueError(f"`ids` must hold integers; got dtype {array.dtype}.")
     out = []
     for position, token in enumerate(array.tolist()):
-        if token == START and position == 0:
+        if token == START:
             continue
         if token in (END, PAD):
             break
