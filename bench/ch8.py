@@ -51,7 +51,9 @@ def accuracy_by_length(seed: int, **overrides: Any) -> dict[str, Any]:
     result: dict[str, Any] = {"seed": seed, "bins": [f"{lo}-{hi}" for lo, hi in bins],
                               "seconds": {}}  # fmt: skip
     for name, use_attention in MODELS:
-        model = seq2seq.build_seq2seq(units=cfg["units"], attention=use_attention, drop_at=drop_at)
+        model = seq2seq.build_seq2seq(
+            units=cfg["units"], attention=use_attention, drop_at=drop_at or None
+        )
         history = fit(model.model, [train.encoder_input, train.decoder_input],
                       train.decoder_target, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                       patience=None, verbose=False)  # fmt: skip
