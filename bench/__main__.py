@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         elif section == "cluster":
             results["cluster"] = __import__("bench.cluster").cluster.measure(args.class_size)
         elif section == "quality":
-            from bench import quality
+            from bench import ch8, quality
 
-            results["quality"] = quality.measure(args.seeds)
+            results["quality"] = quality.measure(args.seeds) + ch8.measure(args.seeds)
         elif section == "seeds":
             from bench import seeds
 

@@ -95,3 +95,14 @@ def test_seeds_section_finds_failing_assertions_and_renders_them(tmp_path):
         "01_sequences_hidden_state.ipynb",
         "02_bptt_vanishing_gradients.ipynb",
     ]
+
+
+def test_chapter_8_table_has_both_models_and_every_bin():
+    from bench import ch8
+
+    got = ch8.accuracy_by_length(0, n_train=64, n_test=40, max_digits=4, units=4, epochs=1)
+    assert got["bins"] == ["1-3", "4-6"]
+    for name, _ in ch8.MODELS:
+        assert set(got[name]) == {"1-3", "4-6"}
+        assert all(0.0 <= value <= 1.0 for value in got[name].values())
+        assert got["seconds"][name] > 0

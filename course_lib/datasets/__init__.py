@@ -7,6 +7,7 @@
 - `text`: a character corpus shipped with Python itself (Chapter 6b).
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
 - `messages`: short sentences in five languages, Sphinx's translated messages (Chapter 7).
+- `spoken`: digit strings read aloud, to be written as digits (Chapter 8).
 
 Use it as::
 
@@ -25,6 +26,13 @@ from course_lib.datasets.series import (
     sine_series,
     split_by_time,
 )
+from course_lib.datasets.spoken import (
+    Seq2SeqBatch,
+    decode_target,
+    digit_words,
+    encode_pairs,
+    spoken_digits,
+)
 from course_lib.datasets.sunspots import load_sunspots
 from course_lib.datasets.tasks import (
     ADDING_BASELINE_MSE,
@@ -39,9 +47,13 @@ __all__ = [
     "MESSAGE_LANGUAGES",
     "CharVocabulary",
     "ForecastingData",
+    "Seq2SeqBatch",
     "SeriesScaler",
     "adding_problem",
     "copy_task",
+    "decode_target",
+    "digit_words",
+    "encode_pairs",
     "load_corpus",
     "load_digit_sequences",
     "load_messages",
@@ -53,4 +65,5 @@ __all__ = [
     "periodic_series",
     "sine_series",
     "split_by_time",
+    "spoken_digits",
 ]
