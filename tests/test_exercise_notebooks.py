@@ -46,6 +46,7 @@ def test_every_chapter_has_an_exercise_notebook():
         "04_lstm",
         "05_gru",
         "06_applications",
+        "09_linear_recurrences",
     ]
     for stem in stems:
         assert len(_check_cells(SOLUTIONS / f"{stem}.ipynb")) >= 3, stem
