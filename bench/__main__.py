@@ -15,7 +15,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality")
+SECTIONS = ("book", "make_test", "grading", "quality", "ch9")
 
 
 def machine() -> dict[str, str]:
@@ -88,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import quality
 
             results["quality"] = quality.measure(args.seeds)
+        elif section == "ch9":
+            from bench import ch9
+
+            results["ch9"] = ch9.measure(args.seeds)
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")
