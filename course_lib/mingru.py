@@ -239,7 +239,7 @@ class MinGRU(_LinearRecurrence):
 
     Example:
     >>> layer = MinGRU(4, return_sequences=True)
-    >>> tuple(layer(np.ones((2, 5, 3), dtype="float32")).shape)
+    >>> tuple(layer(keras.ops.ones((2, 5, 3))).shape)
     (2, 5, 4)
 
     Introduced in Chapter 9 (From gates to linear recurrences).

@@ -227,3 +227,9 @@ def test_layer_trains(keras_layers, mode):
     model.fit(x, y, epochs=30, batch_size=64, verbose=0)
     after = model.evaluate(x, y, verbose=0)
     assert after < 0.2 * before, (before, after)
+
+
+def test_mingru_docstring_examples_run(keras_layers):
+    result = doctest.testmod(keras_layers)
+    assert result.attempted > 0
+    assert result.failed == 0
