@@ -15,7 +15,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds", "ch7")
+SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds", "ch7", "ch9")
 
 
 def machine() -> dict[str, str]:
@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import ch7
 
             results["ch7"] = ch7.measure(args.seeds)
+        elif section == "ch9":
+            from bench import ch9
+
+            results["ch9"] = ch9.measure(args.seeds)
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

@@ -9,6 +9,8 @@ The modules read like the course's table of contents:
 - `course_lib.baselines`: naive forecasts every model must beat.
 - `course_lib.plotting`: the course's plots, in one style.
 - `course_lib.diagrams`: the cell diagrams, drawn with matplotlib.
+- `course_lib.linear_recurrences`: linear scans, minGRU/minLSTM in NumPy, LRU, SSM kernels.
+- `course_lib.mingru`: minGRU and minLSTM Keras layers, computed by a loop or a scan.
 - `course_lib.checks`: the checks behind the exercises.
 - `course_lib.grading`: generate exercises, self-check and grade submissions.
 
