@@ -139,3 +139,21 @@ def test_a_submission_with_the_old_dotted_ids_is_restored_by_id():
     assert restored.missing == []
     assert restored.nb.cells[restored.solution_cells["ex1_1-solution"]].source.endswith("a + b\n")
     assert not any("recognised by the names" in note for note in restored.notes)
+
+
+def test_cells_without_ids_are_normalized_silently(tmp_path, recwarn, capsys):
+    import json
+
+    from course_lib.grading.notebook_format import read_notebook as read
+
+    nb = json.loads(
+        (Path(__file__).parent / "fixtures/grading/exercises/01_basics.ipynb").read_text()
+    )
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    path = tmp_path / "no-ids.ipynb"
+    path.write_text(json.dumps(nb))
+    read_back = read(path)
+    assert all(cell.get("id") for cell in read_back.cells)
+    assert not [w for w in recwarn if "id" in str(w.message)]
+    assert capsys.readouterr().err == ""

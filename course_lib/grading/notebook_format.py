@@ -67,12 +67,14 @@ import contextlib
 import copy
 import logging
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat.warnings import MissingIDFieldWarning
 
 SCHEMA_VERSION = 3
 CHECK_OUTPUT_TAG = "nbval-check-output"
@@ -399,12 +401,16 @@ def validate(
 
 @contextlib.contextmanager
 def _quiet_nbformat() -> Iterator[None]:
-    """Silence nbformat's schema-validation log lines (a student's notebook may be sloppy)."""
+    """Silence nbformat's schema-validation log lines and warnings (a student's notebook may
+    be sloppy, e.g. cells without ids, which nbformat then adds): nothing reaches the
+    teacher's terminal."""
     logger = logging.getLogger("traitlets")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
+            yield
     finally:
         logger.setLevel(level)
 
