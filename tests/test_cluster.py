@@ -3,6 +3,7 @@ even when a worker is killed in the middle of a submission."""
 
 import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -14,7 +15,16 @@ distributed = pytest.importorskip("distributed", reason="dask[distributed] is a 
 from course_lib.grading.batch import grade_submissions  # noqa: E402
 from course_lib.grading.cluster import grade_on_dask  # noqa: E402
 from course_lib.grading.notebook_format import write_notebook  # noqa: E402
-from tests.test_grade import ADD, BASICS, CONFIG, MORE, RELEASE, SOLVED, copy_of  # noqa: E402
+from tests.test_grade import (  # noqa: E402
+    ADD,
+    BASICS,
+    CONFIG,
+    FIXTURES,
+    MORE,
+    RELEASE,
+    SOLVED,
+    copy_of,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +38,9 @@ def fixture_checks_importable():
     """The judge imports fixture_checks in every grading process (pool and Dask workers)."""
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = CONFIG.env["PYTHONPATH"]
+    sys.path.insert(0, str(FIXTURES))  # and in this one (the judge of --workers 1)
     yield
+    sys.path.remove(str(FIXTURES))
     if saved is None:
         os.environ.pop("PYTHONPATH")
     else:
