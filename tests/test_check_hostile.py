@@ -9,8 +9,9 @@ solutions and on hostile submissions, and this process judges the records
     `numpy.abs`, `numpy.isfinite` and `numpy.allclose` for the checks' callers; the same
     patch does raise the score of a plain self-check, where the comparisons run in the
     student's process (today's design). Measured (self-check, wrong -> wrong + patch):
-    chapter 1: 6 -> 15 of 20 checks; the other chapters are printed by the test
-    (`-s`) and asserted to rise;
+    chapter 1: 6 -> 15 of 20, 2: 7 -> 23 of 28, 3: 11 -> 22 of 22, 4: 9 -> 25 of 25,
+    5: 3 -> 7 of 17, 6: 3 -> 23 of 24 (printed by the test with `-s`, asserted to rise);
+    judged, wrong and wrong + patch score the same in every exercise;
 (b) functions that only look up the answers the reference gave on the self-check's inputs
     (and raise otherwise) earn points in a self-check (all of them, except where the answer
     is random: 6.1 draws), yet no more than the unsolved stub (nothing) when graded with a
@@ -86,19 +87,22 @@ def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
                 patched["patched"][cell.exercise],
                 wrong,
                 wrong_patched,
+                clean["lookup"][cell.exercise],
                 lookup,
             )
         )
     self_wrong = sum(row[2] for row in table)
     self_patched = sum(row[3] for row in table)
+    self_lookup = sum(row[6] for row in table)
     print(
         f"\n{stem}: exercise, checks, self-check wrong / + patch, graded wrong / + patch, "
-        "graded lookup"
+        "self-check lookup, graded lookup"
     )
     for row in table:
         print("  ", *row)
     print(
-        f"  self-check: wrong {self_wrong} -> with the patch {self_patched} "
-        f"of {sum(row[1] for row in table)}"
+        f"  self-check: wrong {self_wrong} -> with the patch {self_patched}; lookup "
+        f"{self_lookup} (graded: 0) of {sum(row[1] for row in table)}"
     )
     assert self_patched > self_wrong  # (a) self-check: the patch raises the score (today)
+    assert self_lookup > 0  # (b) self-check: the lookup earns points (today's design)

@@ -461,15 +461,15 @@ def check_macro_f1(macro_f1) -> None:
     report = CheckReport("6.5", atol=1e-9, rtol=1e-6)
     f1 = StudentFunction(report, macro_f1, "macro_f1")
     rng = report.rng(112)
-    perfect = _with_every_class(rng, rng.integers(0, 3, size=4), 3)
-    minority = int(rng.integers(1, 4))
+    perfect = _with_every_class(rng, rng.integers(0, 3, size=int(rng.integers(6, 13))), 3)
+    n, minority = int(rng.integers(15, 41)), int(rng.integers(1, 6))
     cases = [
         ("perfect predictions", perfect, perfect, 3),
         *_classification_cases(rng),
         (
             "an unbalanced binary problem",
-            np.array([0] * (20 - minority) + [1] * minority),
-            np.zeros(20, dtype=int),
+            rng.permutation(np.array([0] * (n - minority) + [1] * minority)),
+            np.zeros(n, dtype=int),
             2,
         ),
     ]
