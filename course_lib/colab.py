@@ -12,7 +12,8 @@ exercises/ from book/_config.yml, so changing the repository there is the only e
 `python -m course_lib.colab --check` lists the notebooks whose block is out of date
 (tests/test_colab.py runs it).
 
-Introduced in Chapter 0 (Introduction and set-up).
+Introduced in Chapter 1 (Sequences and the hidden state), whose first cell, like the first
+cell of every chapter and exercise notebook, installs the course where it is missing.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def test_package_reexports_the_contract():
     expected = {
         "sine_series", "periodic_series", "make_windows", "split_by_time", "SeriesScaler",
         "make_forecasting_data", "ForecastingData", "adding_problem", "ADDING_BASELINE_MSE",
-        "copy_task", "load_digit_sequences", "load_corpus", "CharVocabulary",
+        "load_digit_sequences", "load_corpus", "CharVocabulary",
         "make_char_sequences", "load_sunspots",
     }  # fmt: skip
     assert expected <= set(datasets.__all__)

@@ -1,4 +1,4 @@
-"""Tests of course_lib.datasets.tasks: the adding problem and the copy task."""
+"""Tests of course_lib.datasets.tasks: the adding problem and the long-sequence classification task."""
 
 import doctest
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import course_lib.datasets.tasks as tasks_module
-from course_lib.datasets import ADDING_BASELINE_MSE, adding_problem, copy_task
+from course_lib.datasets import ADDING_BASELINE_MSE, adding_problem
 
 
 def test_docstring_examples_run():
@@ -77,59 +77,6 @@ def test_adding_problem_is_reproducible_with_seed():
 def test_adding_problem_rejects_bad_arguments(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         adding_problem(*args, **kwargs)
-
-
-# --- copy task --------------------------------------------------------------------------
-
-
-def test_copy_task_layout_and_labels():
-    n_symbols, length, delay = 5, 4, 6
-    X, y = copy_task(50, n_symbols=n_symbols, length=length, delay=delay, seed=2)
-    timesteps = 2 * length + delay + 1
-    assert X.shape == (50, timesteps, n_symbols + 2) and y.shape == (50, timesteps)
-    assert X.dtype == np.float32 and np.issubdtype(y.dtype, np.integer)
-    np.testing.assert_array_equal(X.sum(axis=-1), np.ones((50, timesteps)))  # one-hot
-    tokens = X.argmax(axis=-1)  # (B, T)
-    blank, go = n_symbols, n_symbols + 1
-    symbols = tokens[:, :length]
-    assert symbols.max() < n_symbols  # data symbols only at the start
-    np.testing.assert_array_equal(tokens[:, length : length + delay], blank)
-    np.testing.assert_array_equal(tokens[:, length + delay], go)
-    np.testing.assert_array_equal(tokens[:, length + delay + 1 :], blank)
-    assert (tokens == go).sum() == 50  # exactly one 'go' per sequence
-    np.testing.assert_array_equal(y[:, : length + delay + 1], blank)
-    np.testing.assert_array_equal(y[:, -length:], symbols)
-    assert y.max() <= blank  # 'go' is never a label
-
-
-def test_copy_task_uses_every_symbol_and_works_without_delay():
-    X, y = copy_task(200, n_symbols=3, length=5, delay=0)
-    assert set(np.unique(y[:, -5:]).tolist()) == {0, 1, 2}
-    tokens = X.argmax(axis=-1)
-    np.testing.assert_array_equal(tokens[:, 5], 4)  # 'go' right after the symbols
-    assert X.shape[1] == 11
-
-
-def test_copy_task_is_reproducible_with_seed():
-    a = copy_task(10, seed=3)
-    b = copy_task(10, seed=3)
-    c = copy_task(10, seed=4)
-    np.testing.assert_array_equal(a[1], b[1])
-    assert not np.array_equal(a[1], c[1])
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({"n_samples": 0}, r"`n_samples` must be at least 1; got 0"),
-        ({"n_samples": 5, "n_symbols": 0}, r"`n_symbols` must be at least 1; got 0"),
-        ({"n_samples": 5, "length": 0}, r"`length` must be at least 1; got 0"),
-        ({"n_samples": 5, "delay": -1}, r"`delay` must be at least 0; got -1"),
-    ],
-)
-def test_copy_task_rejects_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        copy_task(**kwargs)
 
 
 # --- long-sequence classification -------------------------------------------------------

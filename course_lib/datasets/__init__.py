@@ -37,7 +37,6 @@ from course_lib.datasets.sunspots import load_sunspots
 from course_lib.datasets.tasks import (
     ADDING_BASELINE_MSE,
     adding_problem,
-    copy_task,
     long_sequence_classification,
 )
 from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequences
@@ -50,7 +49,6 @@ __all__ = [
     "Seq2SeqBatch",
     "SeriesScaler",
     "adding_problem",
-    "copy_task",
     "decode_target",
     "digit_words",
     "encode_pairs",

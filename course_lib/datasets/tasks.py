@@ -1,4 +1,4 @@
-"""Synthetic memory tasks: the adding problem and the copy task.
+"""Synthetic memory tasks: the adding problem and a long-sequence classification task.
 
 Both are generated with `np.random.default_rng(seed)` and probe how far back a
 recurrent network can carry information. A model that forgets scores exactly the
@@ -13,7 +13,7 @@ import numpy as np
 
 from course_lib.validation import check_int
 
-__all__ = ["ADDING_BASELINE_MSE", "adding_problem", "copy_task"]
+__all__ = ["ADDING_BASELINE_MSE", "adding_problem"]
 
 ADDING_BASELINE_MSE = 1.0 / 6.0
 """MSE of always predicting 1 on the adding problem.
@@ -77,70 +77,6 @@ def adding_problem(
     # Sum the float32 values the model actually sees, so y is exact for X.
     y = (X[rows, first, 0] + X[rows, second, 0])[:, None]  # (B, 1)
     return X, y.astype(np.float32)
-
-
-def copy_task(
-    n_samples: int,
-    *,
-    n_symbols: int = 8,
-    length: int = 10,
-    delay: int = 20,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Generate the copy task: remember `length` symbols across `delay` blank steps.
-
-    Token ids: the data symbols are `0 .. n_symbols - 1`, the blank is `n_symbols` and
-    the 'go' marker is `n_symbols + 1`. Every sequence has
-    `T = length + delay + 1 + length` steps, laid out as
-
-    - steps `0 .. length - 1`: input the random symbols; label blank;
-    - the next `delay` steps: input blank; label blank;
-    - step `length + delay`: input 'go'; label blank;
-    - the last `length` steps: input blank; label the symbols, in the same order.
-
-    So after the 'go' marker the model must output the symbols it saw `length + delay + 1`
-    steps earlier. Labels use the input ids; 'go' never appears in `y`, so an output
-    layer with `n_symbols + 1` classes and `sparse_categorical_crossentropy` suffices.
-    A model with no memory can at best output blanks and then guess uniformly, a mean
-    cross-entropy of `length * log(n_symbols) / T` per step.
-
-    Args:
-        n_samples: number of sequences.
-        n_symbols: number of distinct data symbols, at least 1. Defaults to `8`.
-        length: number of symbols to copy, at least 1. Defaults to `10`.
-        delay: number of blank steps between the symbols and 'go', at least 0.
-            Defaults to `20`.
-        seed: seed of `np.random.default_rng`. Defaults to `0`.
-
-    Returns:
-        `(X, y)`: `X` float32 one-hot of shape `(batch, timesteps, n_symbols + 2)` and
-        `y` int32 labels of shape `(batch, timesteps)`, with `batch = n_samples` and
-        `timesteps = 2 * length + delay + 1`.
-
-    Example:
-    >>> X, y = copy_task(2, n_symbols=4, length=3, delay=2, seed=0)
-    >>> X.shape, y.shape
-    ((2, 9, 6), (2, 9))
-    >>> bool((y[:, -3:] == X[:, :3].argmax(-1)).all())
-    True
-
-    Introduced in Chapter 4 (LSTM).
-    """
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
-    length = check_int(length, "length", minimum=1)
-    delay = check_int(delay, "delay", minimum=0)
-    seed = check_int(seed, "seed", minimum=0)
-    blank, go = n_symbols, n_symbols + 1
-    timesteps = 2 * length + delay + 1
-    symbols = np.random.default_rng(seed).integers(0, n_symbols, size=(n_samples, length))
-    tokens = np.full((n_samples, timesteps), blank, dtype=np.int32)  # (B, T)
-    tokens[:, :length] = symbols
-    tokens[:, length + delay] = go
-    y = np.full((n_samples, timesteps), blank, dtype=np.int32)  # (B, T)
-    y[:, -length:] = symbols
-    X = np.eye(n_symbols + 2, dtype=np.float32)[tokens]  # (B, T, n_symbols + 2)
-    return X, y
 
 
 __all__ += ["long_sequence_classification"]
