@@ -302,3 +302,19 @@ def test_limits_are_validated():
     assert sandbox.parse_size("512MiB") == 512 * 1024**2
     with pytest.raises(ValueError, match="a size must be a positive number.*got 'lots'"):
         sandbox.parse_size("lots")
+
+
+def test_a_course_under_tmp_is_still_seen(tmp_path, monkeypatch):
+    """A course cloned into a temporary folder (as CI does) lies under /tmp, which the
+    sandbox replaces with its own: the course must be bound on top of it, not hidden."""
+    copy = tmp_path / "clone" / "course_lib"
+    shutil.copytree(sandbox.course_package_dir(), copy)
+    monkeypatch.setattr(sandbox, "course_package_dir", lambda: str(copy))
+    monkeypatch.setattr(sandbox, "_AVAILABLE", None)
+    assert str(copy).startswith("/tmp/")
+    sandbox.check_available()  # imports course_lib inside the sandbox
+    with GradingFolder() as folder:
+        code = "import course_lib; open('where', 'w').write(course_lib.__file__)"
+        argv = sandbox.sandbox_command(folder, [sys.executable, "-c", code])
+        assert sandbox.run_command(argv, timeout=60)[0] == 0
+        assert (folder.work / "where").read_text() == str(copy / "__init__.py")

@@ -191,7 +191,9 @@ def _mounts(
     workdir: Path, tmpdir: Path, read_only: Sequence[str] = ()
 ) -> tuple[list[_Bind], list[tuple[str, str]]]:
     """The bind mounts and the symbolic links of the sandbox's file system."""
-    binds: list[_Bind] = []
+    # The private /tmp first: folders bound later may lie under /tmp (a course cloned into
+    # a temporary folder) and must land on top of it, not be hidden by it.
+    binds: list[_Bind] = [_Bind(str(tmpdir), "/tmp", writable=True)]
     links: list[tuple[str, str]] = []
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
@@ -204,7 +206,6 @@ def _mounts(
         if not any(path.startswith(b.source.rstrip("/") + "/") for b in binds):
             binds.append(_Bind(path, path))
     binds.append(_Bind(str(workdir), SANDBOX_WORKDIR, writable=True))
-    binds.append(_Bind(str(tmpdir), "/tmp", writable=True))
     return binds, links
 
 
