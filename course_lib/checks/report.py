@@ -600,9 +600,10 @@ class CheckReport:
         got.reported = True
         self._call_errors.add(key)
         message = f"`{name}`: expected a result, but calling {got.call} raised {got.error}."
-        return self._record(
-            False, message, hint or got.hint or "call the function yourself on a small input."
-        )
+        # An unsolved exercise needs its stub replaced before any other hint helps.
+        first = (got.hint, hint) if got.unsolved else (hint, got.hint)
+        hint = first[0] or first[1] or "call the function yourself on a small input."
+        return self._record(False, message, hint)
 
     def expect(self, condition: Any, message: str, *, hint: str | None = None) -> bool:
         """Record a check that holds when `condition` is true.
