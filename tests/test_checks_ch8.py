@@ -119,7 +119,7 @@ def test_greedy_decode_that_does_not_pad_after_end_is_diagnosed():
             tokens.append(previous)
         return np.stack(tokens, axis=1)
 
-    fails(ch8.check_greedy_decode, no_padding, "write 0 (padding)", passed=2)
+    fails(ch8.check_greedy_decode, no_padding, "then 0 for the remaining steps", passed=3)
 
 
 def test_greedy_decode_returning_floats_fails():

@@ -239,7 +239,9 @@ def check_greedy_decode(greedy_decode) -> None:
     report = CheckReport("8.3")
     student = StudentFunction(report, greedy_decode, "greedy_decode")
     rng = report.rng(83)
-    start, end, vocabulary, max_len, batch = 0, 1, 6, 7, 5
+    vocabulary = 6
+    start, end = 0, int(rng.integers(1, vocabulary))
+    max_len, batch = int(rng.integers(6, 10)), int(rng.integers(4, 8))
     step = _markov_step(_random_tables(rng, max_len, vocabulary, end))
     state = np.zeros((batch, 1), dtype=np.int64)
     got = student(step, state, start, end, max_len)
@@ -273,11 +275,13 @@ def check_greedy_decode(greedy_decode) -> None:
         )
 
     # Every sequence ends at the first step: one `end`, then padding.
+    end, max_len, batch = int(rng.integers(1, vocabulary)), int(rng.integers(3, 9)), 2
     sure_end = np.full((max_len, vocabulary, vocabulary), -20.0)
     sure_end[:, :, end] = 0.0
-    got = student(_markov_step(sure_end), np.zeros((2, 1), dtype=np.int64), start, end, max_len)
+    state = np.zeros((batch, 1), dtype=np.int64)
+    got = student(_markov_step(sure_end), state, start, end, max_len)
     if report.judging:
-        expected = np.zeros((2, max_len), dtype=np.int64)
+        expected = np.zeros((batch, max_len), dtype=np.int64)
         expected[:, 0] = end
         report.expect_close(
             "tokens when every sequence ends at the first step",

@@ -261,7 +261,7 @@ def check_ssm_kernel(ssm_kernel) -> None:
 
     lam, b, c = rng.uniform(0.3, 0.9), rng.uniform(0.5, 2), rng.uniform(0.5, 2)
     A, B, C = np.array([[lam]]), np.array([[b]]), np.array([[c]])
-    got = kernel_of(A, B, C, 5)
+    got = kernel_of(A.copy(), B.copy(), C.copy(), 5)
     if report.judging:
         report.expect_close(
             f"kernel of h_t = {lam:.3f} h_(t-1) + {b:.3f} u_t, y_t = {c:.3f} h_t",
@@ -274,7 +274,7 @@ def check_ssm_kernel(ssm_kernel) -> None:
 
     A = _stable_matrix(rng, 4, 0.9)
     B, C = rng.standard_normal((4, 2)), rng.standard_normal((3, 4))
-    got = kernel_of(A, B, C, 6)
+    got = kernel_of(A.copy(), B.copy(), C.copy(), 6)
     if report.judging:
         report.expect_shape("kernel", got, (6, 3, 2), layout="(length, outputs, features)")
         report.expect_close(
@@ -289,7 +289,7 @@ def check_ssm_kernel(ssm_kernel) -> None:
     A = _stable_matrix(rng, 3, 0.95)
     B, C = rng.standard_normal((3, 1)), rng.standard_normal((1, 3))
     u = rng.standard_normal((2, 30, 1))
-    got = kernel_of(A, B, C, 30)
+    got = kernel_of(A.copy(), B.copy(), C.copy(), 30)
     if report.judging:
         try:
             outputs = lr.causal_fft_convolution(np.asarray(got, dtype=float), u)
