@@ -635,7 +635,7 @@ def test_exercises_page_lists_every_notebook(site_dir, visit):
         chapter, exercises, points = (cell.inner_text() for cell in row.locator("td").all())
         assert chapter.startswith(f"{notebook.chapter}. "), chapter
         numbers = re.findall(r"^(\d+\.\d+)\b", exercises, flags=re.MULTILINE)
-        assert numbers == [exercise.number for exercise in notebook.exercises], exercises
+        assert numbers == [exercise.id for exercise in notebook.exercises], exercises
         assert float(points) == pytest.approx(notebook.points)
         student = BOOK_DIR.parent / "exercises" / f"{notebook.stem}.ipynb"
         download = row.locator("a.download")
