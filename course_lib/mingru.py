@@ -30,7 +30,7 @@ from typing import Any
 
 import keras
 
-from course_lib.validation import check_choice, check_int, describe
+from course_lib.validation import check_bool, check_choice, check_float, check_int
 
 __all__ = ["MODES", "MinGRU", "MinLSTM", "blocked_scan", "combine", "loop_scan"]
 
@@ -67,10 +67,14 @@ def loop_scan(a, b):
     a_t = tf.transpose(a, (1, 0, 2))  # (T, B, H)
     b_t = tf.transpose(b, (1, 0, 2))  # (T, B, H)
     steps = tf.shape(a_t)[0]
+    # Read the steps from TensorArrays, as Keras's recurrent layers do: the gradient of
+    # `a_t[t]` would be a full (T, B, H) tensor of zeros at every step.
+    a_steps = tf.TensorArray(a_t.dtype, size=steps, element_shape=a_t.shape[1:]).unstack(a_t)
+    b_steps = tf.TensorArray(b_t.dtype, size=steps, element_shape=b_t.shape[1:]).unstack(b_t)
     states = tf.TensorArray(b_t.dtype, size=steps, element_shape=b_t.shape[1:])
 
     def body(t, h, states):
-        h = a_t[t] * h + b_t[t]  # (B, H)
+        h = a_steps.read(t) * h + b_steps.read(t)  # (B, H)
         return t + 1, h, states.write(t, h)
 
     _, _, states = tf.while_loop(
@@ -118,23 +122,27 @@ def blocked_scan(a, b):
         v = ops.reshape(ops.transpose(v, (1, 0, 2)), (n_blocks, block, -1, units))
         return ops.transpose(v, (1, 0, 2, 3))
 
-    a4, b4 = time_major_blocks(a), time_major_blocks(b)  # (C, n, B, H)
-    h = ops.zeros_like(b4[0])  # (n, B, H): every block starts from zero
-    decay = ops.ones_like(a4[0])  # (n, B, H): product of a since the block began
+    # Unstacked into lists of steps: the gradient of a slice such as `a[j]` would be a
+    # whole tensor of zeros per step (the scan took four times as long at T = 200).
+    a_steps = ops.unstack(time_major_blocks(a), axis=0)  # C x (n, B, H)
+    b_steps = ops.unstack(time_major_blocks(b), axis=0)  # C x (n, B, H)
+    h = ops.zeros_like(b_steps[0])  # (n, B, H): every block starts from zero
+    decay = ops.ones_like(a_steps[0])  # (n, B, H): product of a since the block began
     local, decays = [], []
-    for j in range(block):  # pass 1: inside all blocks at once
-        h = a4[j] * h + b4[j]
-        decay = decay * a4[j]
+    for a_j, b_j in zip(a_steps, b_steps, strict=True):  # pass 1: inside all blocks at once
+        h = a_j * h + b_j
+        decay = decay * a_j
         local.append(h)
         decays.append(decay)
+    carry = ops.zeros_like(b_steps[0][0])  # (B, H)
+    incoming = []
+    block_ends = zip(ops.unstack(decay, axis=0), ops.unstack(h, axis=0), strict=True)
+    for a_k, b_k in block_ends:  # pass 2: from block end to block end
+        incoming.append(carry)  # n x (B, H)
+        carry = a_k * carry + b_k
+    incoming = ops.stack(incoming)  # (n, B, H)
     local = ops.stack(local)  # (C, n, B, H)
     decays = ops.stack(decays)  # (C, n, B, H)
-    carry = ops.zeros_like(b4[0, 0])  # (B, H)
-    incoming = []
-    for k in range(n_blocks):  # pass 2: from block end to block end
-        incoming.append(carry)
-        carry = decays[-1, k] * carry + local[-1, k]
-    incoming = ops.stack(incoming)  # (n, B, H)
     states = local + decays * incoming[None]  # (C, n, B, H)
     states = ops.reshape(ops.transpose(states, (1, 0, 2, 3)), (n_blocks * block, -1, units))
     states = ops.transpose(states, (1, 0, 2))  # (B, n C, H)
@@ -159,11 +167,7 @@ class _LinearRecurrence(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units = check_int(units, "units", minimum=1)
         self.mode = check_choice(mode, "mode", MODES)
-        if not isinstance(return_sequences, bool):
-            raise ValueError(
-                f"`return_sequences` must be True or False; got {describe(return_sequences)}."
-            )
-        self.return_sequences = return_sequences
+        self.return_sequences = check_bool(return_sequences, "return_sequences")
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
 
@@ -226,6 +230,13 @@ class MinGRU(_LinearRecurrence):
 
     Args:
         units: size of the state, at least 1.
+        gate_bias: added to the initial bias of the update gate z (like Keras's
+            `unit_forget_bias` for the LSTM). A negative value starts the layer with a
+            long memory: each step keeps `1 - sigmoid(gate_bias)` of the state, 0.95 for
+            -3. Defaults to `0.0` (the state halves at every step).
+        selective: when `False`, the update gate ignores the input, z_t = sigmoid(b_z), the
+            same at every step (the z block of `kernel` is not used): a linear
+            time-invariant recurrence, for comparison. Defaults to `True`.
         mode: `"scan"` (blocked scan, the default) or `"loop"` (step by step).
         return_sequences: return every state `(batch, timesteps, units)` instead of the
             last `(batch, units)`. Defaults to `False`.
@@ -242,15 +253,34 @@ class MinGRU(_LinearRecurrence):
     >>> tuple(layer(keras.ops.ones((2, 5, 3))).shape)
     (2, 5, 4)
 
-    Introduced in Chapter 9 (From gates to linear recurrences).
+    Introduced in Chapter 9 (From gates to linear recurrences); `gate_bias` in Chapter 9b
+    (Long memory), `selective` in Chapter 9c (Selective copying).
     """
 
     blocks = 2
 
+    def __init__(
+        self, units: int, *, gate_bias: float = 0.0, selective: bool = True, **kwargs: Any
+    ):
+        super().__init__(units, **kwargs)
+        self.gate_bias = check_float(gate_bias, "gate_bias")
+        self.selective = check_bool(selective, "selective")
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.gate_bias:
+            offset = [self.gate_bias] * self.units + [0.0] * self.units  # blocks z, h
+            self.bias.assign(self.bias + keras.ops.convert_to_tensor(offset, self.bias.dtype))
+
     def coefficients(self, inputs):
         pre_z, candidate = keras.ops.split(self._projection(inputs), 2, axis=-1)  # (B, T, H)
+        if not self.selective:  # the same gate at every step, whatever the input
+            pre_z = keras.ops.zeros_like(pre_z) + self.bias[: self.units]  # (B, T, H)
         z = keras.ops.sigmoid(pre_z)
         return 1.0 - z, z * candidate
+
+    def get_config(self):
+        return {**super().get_config(), "gate_bias": self.gate_bias, "selective": self.selective}
 
 
 @keras.saving.register_keras_serializable(package="course_lib")

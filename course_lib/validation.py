@@ -142,6 +142,13 @@ def check_float(
     return value
 
 
+def check_bool(value: Any, name: str) -> bool:
+    """Check that `value` is `True` or `False` (not 0, 1 or a string) and return it."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"`{name}` must be True or False; got {describe(value)}.")
+    return bool(value)
+
+
 def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     """Check that `value` is one of `choices` and return it."""
     choices = tuple(choices)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import course_lib.datasets.tasks as tasks_module
-from course_lib.datasets import ADDING_BASELINE_MSE, adding_problem
+from course_lib.datasets import ADDING_BASELINE_MSE, adding_problem, selective_copy
 
 
 def test_docstring_examples_run():
@@ -165,3 +165,42 @@ def test_long_sequence_classification_is_reproducible_with_seed():
 def test_long_sequence_classification_rejects_bad_arguments(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         long_sequence_classification(*args, **kwargs)
+
+
+# --- selective copying ------------------------------------------------------------------
+
+
+def test_selective_copy_targets_are_the_data_tokens_in_order():
+    X, y = selective_copy(500, 30, n_tokens=5, vocab_size=7, seed=3)
+    assert X.shape == (500, 30) and y.shape == (500, 5)
+    assert X.dtype == np.int32 and y.dtype == np.int32
+    np.testing.assert_array_equal((X > 0).sum(axis=1), np.full(500, 5))
+    np.testing.assert_array_equal(X[X > 0].reshape(500, 5), y)  # row by row, left to right
+    assert y.min() == 1 and y.max() == 6  # every data token, never the blank
+    assert X.max() == 6
+
+
+def test_selective_copy_positions_cover_every_step_and_differ_between_sequences():
+    X, _ = selective_copy(2000, 16, n_tokens=2, seed=0)
+    used = (X > 0).mean(axis=0)  # share of sequences with a token at each step
+    assert used.min() > 0.08 and used.max() < 0.17  # uniform: 2 / 16 = 0.125 each
+    assert len({tuple(np.flatnonzero(row)) for row in X}) > 100
+
+
+def test_selective_copy_can_fill_every_step():
+    X, y = selective_copy(5, 3, n_tokens=3, seed=1)
+    assert (X > 0).all()
+    np.testing.assert_array_equal(X, y)
+
+
+def test_selective_copy_is_reproducible_and_validated():
+    a, b = selective_copy(8, 12, seed=4), selective_copy(8, 12, seed=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], selective_copy(8, 12, seed=5)[0])
+    with pytest.raises(ValueError, match="`timesteps` must be at least 4; got 3"):
+        selective_copy(8, 3)
+    with pytest.raises(ValueError, match="`vocab_size` must be at least 3; got 2"):
+        selective_copy(8, 12, vocab_size=2)
+    with pytest.raises(ValueError, match="`n_tokens` must be at least 1; got 0"):
+        selective_copy(8, 12, n_tokens=0)

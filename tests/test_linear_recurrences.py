@@ -209,6 +209,69 @@ def test_layer_arguments_are_validated(keras_layers):
         keras_layers.MinGRU(4, return_sequences="yes")
     with pytest.raises(ValueError, match=r"expects inputs of shape \(batch, timesteps"):
         keras_layers.MinGRU(4).build((2, 3))
+    with pytest.raises(ValueError, match="`gate_bias` must be a number; got str 'long'"):
+        keras_layers.MinGRU(4, gate_bias="long")
+    with pytest.raises(ValueError, match="`selective` must be True or False; got int 0"):
+        keras_layers.MinGRU(4, selective=0)
+
+
+def test_gate_bias_shifts_the_initial_update_gate_only(keras_layers):
+    layer = keras_layers.MinGRU(3, gate_bias=-3.0, bias_initializer="ones")
+    layer.build((1, 4, 2))
+    np.testing.assert_allclose(layer.get_weights()[1], [-2.0] * 3 + [1.0] * 3)
+    config = layer.get_config()
+    assert config["gate_bias"] == -3.0 and config["selective"] is True
+    x = np.random.default_rng(1).standard_normal((2, 6, 2)).astype("float32")
+    import keras
+
+    got = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(got, lr.min_gru_forward(x, *layer.get_weights()), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["loop", "scan"])
+def test_non_selective_gate_ignores_the_input(keras_layers, mode):
+    import keras
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 40, 2)).astype("float32")
+    layer = keras_layers.MinGRU(5, selective=False, mode=mode, return_sequences=True)
+    layer.build(x.shape)
+    kernel, bias = (rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights())
+    layer.set_weights([kernel, bias])
+    got = keras.ops.convert_to_numpy(layer(x))
+    time_invariant = kernel.copy()
+    time_invariant[:, :5] = 0.0  # z reads only its bias
+    expected = lr.min_gru_forward(x, time_invariant, bias, return_sequences=True)
+    assert np.abs(got - expected).max() < 1e-5
+    selective = keras_layers.MinGRU(5, mode=mode, return_sequences=True)
+    selective.build(x.shape)
+    selective.set_weights([kernel, bias])
+    assert np.abs(keras.ops.convert_to_numpy(selective(x)) - got).max() > 0.1
+    assert keras_layers.MinGRU.from_config(layer.get_config()).selective is False
+
+
+@pytest.mark.parametrize("cell", ["MinGRU", "MinLSTM"])
+@pytest.mark.parametrize("timesteps", [1, 37, 256])
+def test_loop_and_scan_have_the_same_gradients(keras_layers, cell, timesteps):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(timesteps)
+    x = tf.constant(rng.standard_normal((4, timesteps, 3)), tf.float32)
+    target = tf.constant(rng.standard_normal((4, timesteps, 6)), tf.float32)
+    gradients = {}
+    weights = None
+    for mode in keras_layers.MODES:
+        layer = getattr(keras_layers, cell)(6, mode=mode, return_sequences=True)
+        layer.build(x.shape)
+        weights = weights or [
+            rng.standard_normal(w.shape).astype("float32") for w in layer.get_weights()
+        ]
+        layer.set_weights(weights)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((layer(x) - target) ** 2)
+        gradients[mode] = [g.numpy() for g in tape.gradient(loss, layer.trainable_variables)]
+    for loop, scan in zip(gradients["loop"], gradients["scan"], strict=True):
+        assert np.abs(loop - scan).max() <= 1e-5 * max(1.0, np.abs(loop).max())
 
 
 @pytest.mark.parametrize("mode", ["loop", "scan"])

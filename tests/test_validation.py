@@ -3,6 +3,7 @@ import pytest
 
 from course_lib.validation import (
     as_array,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -53,6 +54,15 @@ def test_check_int_and_float_bounds():
         check_float(1.0, "train", minimum=0, maximum=1, inclusive=False)
     with pytest.raises(ValueError, match="`lr` must be a finite number; got nan"):
         check_float(float("nan"), "lr")
+
+
+def test_check_bool_refuses_numbers_and_strings():
+    assert check_bool(True, "flag") is True
+    assert check_bool(np.bool_(False), "flag") is False
+    for value, shown in ((1, "int 1"), ("yes", "str 'yes'"), (None, "NoneType None")):
+        with pytest.raises(ValueError) as info:
+            check_bool(value, "flag")
+        assert str(info.value) == f"`flag` must be True or False; got {shown}."
 
 
 def test_check_choice_lists_the_choices():

@@ -1,8 +1,8 @@
 """Every data set of the course, generated or shipped with an installed package, never downloaded.
 
 - `series`: synthetic series, windows, time-ordered splits and scaling (Chapter 3).
-- `tasks`: the adding problem (Chapters 2 and 4), the copy task (Chapter 4) and a long-sequence
-  classification task (Chapter 6c).
+- `tasks`: the adding problem (Chapters 2, 4 and 9b), a long-sequence classification task
+  (Chapter 6c) and the selective-copying task (Chapter 9c).
 - `sunspots`: yearly sunspot numbers bundled with statsmodels (Chapter 6a).
 - `text`: a character corpus shipped with Python itself (Chapter 6b).
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
@@ -38,6 +38,7 @@ from course_lib.datasets.tasks import (
     ADDING_BASELINE_MSE,
     adding_problem,
     long_sequence_classification,
+    selective_copy,
 )
 from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequences
 
@@ -61,6 +62,7 @@ __all__ = [
     "make_forecasting_data",
     "make_windows",
     "periodic_series",
+    "selective_copy",
     "sine_series",
     "split_by_time",
     "spoken_digits",

@@ -1,10 +1,10 @@
-"""Synthetic memory tasks: the adding problem and a long-sequence classification task.
+"""Synthetic memory tasks: the adding problem, long-sequence classification, selective copying.
 
-Both are generated with `np.random.default_rng(seed)` and probe how far back a
-recurrent network can carry information. A model that forgets scores exactly the
-published baseline, so "did it learn anything?" has a crisp answer.
+All are generated with `np.random.default_rng(seed)` and probe how far back a
+recurrent network can carry information. A model that forgets scores the task's
+baseline (predicting the mean, or chance), so "did it learn anything?" has a crisp answer.
 
-Introduced in Chapter 2 (BPTT and vanishing gradients) and used again in Chapter 4 (LSTM).
+Introduced in Chapter 2 (BPTT and vanishing gradients); used again in Chapters 4, 6c and 9.
 """
 
 from __future__ import annotations
@@ -147,4 +147,60 @@ def long_sequence_classification(
     X[rows, positions + 1] = np.where(y == 1, 2, 1)
     if return_positions:
         return X, y, positions
+    return X, y
+
+
+__all__ += ["selective_copy"]
+
+
+def selective_copy(
+    n_samples: int,
+    timesteps: int,
+    *,
+    n_tokens: int = 4,
+    vocab_size: int = 9,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generate the selective-copying task: find the few tokens among blanks, in order.
+
+    Token id `0` is the blank; ids `1 .. vocab_size - 1` are data tokens. Every sequence
+    is blank except at `n_tokens` steps, drawn without replacement and uniformly from all
+    `timesteps` steps, which hold data tokens drawn uniformly. The target is the list of
+    those data tokens in the order they appear. Because the steps differ from sequence to
+    sequence, a model must decide from each token itself whether to store it (Gu and Dao,
+    2023, "Mamba", Section 3.1, after the copying task of Arjovsky et al., 2016); a model
+    that guesses scores `1 / (vocab_size - 1)` per token.
+
+    Args:
+        n_samples: number of sequences.
+        timesteps: length of each sequence, at least `n_tokens`.
+        n_tokens: data tokens per sequence, at least 1. Defaults to `4`.
+        vocab_size: number of token ids, the blank included; at least 3 (two data
+            tokens). Defaults to `9`.
+        seed: seed of `np.random.default_rng`. Defaults to `0`.
+
+    Returns:
+        `(X, y)`: int32 arrays of shapes `(batch, timesteps)` and `(batch, n_tokens)`, with
+        `batch = n_samples`; `y[i]` lists the data tokens of `X[i]` from left to right.
+
+    Example:
+    >>> X, y = selective_copy(2, 10, n_tokens=3, seed=0)
+    >>> X.shape, y.shape
+    ((2, 10), (2, 3))
+    >>> [row[row > 0].tolist() == target.tolist() for row, target in zip(X, y)]
+    [True, True]
+
+    Introduced in Chapter 9c (Selective copying).
+    """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    n_tokens = check_int(n_tokens, "n_tokens", minimum=1)
+    timesteps = check_int(timesteps, "timesteps", minimum=n_tokens)
+    vocab_size = check_int(vocab_size, "vocab_size", minimum=3)
+    seed = check_int(seed, "seed", minimum=0)
+    rng = np.random.default_rng(seed)
+    # n_tokens distinct steps per row, left to right: the first columns of a random order.
+    steps = np.sort(rng.random((n_samples, timesteps)).argsort(axis=1)[:, :n_tokens], axis=1)
+    y = rng.integers(1, vocab_size, size=(n_samples, n_tokens)).astype(np.int32)  # (B, K)
+    X = np.zeros((n_samples, timesteps), np.int32)  # (B, T), all blank
+    X[np.arange(n_samples)[:, None], steps] = y
     return X, y
