@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.quality import ADDING, _entry, _layer, _over_seeds, _stop_below
+from bench.quality import ADDING, _entry, _layer, _over_seeds
 from course_lib import baselines, datasets
 from course_lib.session import set_seed
-from course_lib.training import fit
+from course_lib.training import StopAtTarget, fit
 
 LENGTHS = (64, 256, 1024, 4096)
 MEMORY_CELLS = ("minGRU", "minLSTM", "GRU", "LSTM")
@@ -92,7 +92,7 @@ def adding_problem(cell: str, timesteps: int, seed: int) -> tuple[float, float]:
     model.compile(optimizer, "mse", jit_compile=cell not in linear)
     history = fit(model, X, y, validation_data=(X_val, y_val), epochs=cfg["epochs"],
                   batch_size=cfg["batch_size"], patience=None, verbose=False,
-                  callbacks=[_stop_below(cfg["target"])])  # fmt: skip
+                  callbacks=[StopAtTarget(cfg["target"])])  # fmt: skip
     mse = baselines.mse(y_test, model.predict(X_test, verbose=0))
     return mse, history.train_seconds
 

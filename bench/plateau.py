@@ -19,10 +19,10 @@ import sys
 
 import numpy as np
 
-from bench.quality import ADDING, _layer, _stop_below
+from bench.quality import ADDING, _layer
 from course_lib import datasets, gradients
 from course_lib.session import set_seed
-from course_lib.training import fit
+from course_lib.training import StopAtTarget, fit
 
 
 def initial_gradient(cell: str, timesteps: int, seed: int = 0) -> float:
@@ -53,7 +53,7 @@ def plateau(cell: str, timesteps: int, seed: int = 0, epochs: int = 60) -> list[
                   jit_compile=True)  # fmt: skip
     history = fit(model, X, y, validation_data=(X_val, y_val), epochs=epochs,
                   batch_size=cfg["batch_size"], patience=None, verbose=False,
-                  callbacks=[_stop_below(cfg["target"])])  # fmt: skip
+                  callbacks=[StopAtTarget(cfg["target"])])  # fmt: skip
     return [float(v) for v in history.history["val_loss"]]
 
 

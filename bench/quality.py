@@ -16,7 +16,7 @@ import numpy as np
 
 from course_lib import baselines, datasets
 from course_lib.session import set_seed
-from course_lib.training import fit
+from course_lib.training import StopAtTarget, fit
 
 # Chapter 4's recipe for the adding problem: Adam with a large step and clipping, at most
 # 20 epochs, stopping once the validation MSE is below 0.004 (no patience: the loss sits
@@ -31,17 +31,6 @@ def _layer(cell: str):
 
     return {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM,
             "GRU": keras.layers.GRU}[cell]  # fmt: skip
-
-
-def _stop_below(target: float):
-    import keras
-
-    class StopBelow(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if (logs or {}).get("val_loss", float("inf")) < target:
-                self.model.stop_training = True
-
-    return StopBelow()
 
 
 def adding_problem(cell: str, timesteps: int, seed: int) -> tuple[float, float]:
@@ -60,7 +49,7 @@ def adding_problem(cell: str, timesteps: int, seed: int) -> tuple[float, float]:
     model.compile(optimizer, "mse", jit_compile=True)
     history = fit(model, X, y, validation_data=(X_val, y_val), epochs=cfg["epochs"],
                   batch_size=cfg["batch_size"], patience=None, verbose=False,
-                  callbacks=[_stop_below(cfg["target"])])  # fmt: skip
+                  callbacks=[StopAtTarget(cfg["target"])])  # fmt: skip
     mse = baselines.mse(y_test, model.predict(X_test, verbose=0))
     return mse, history.train_seconds
 

@@ -22,7 +22,7 @@ import keras
 
 from course_lib.validation import check_choice, check_float, check_int, describe
 
-__all__ = ["BatchLosses", "ProgressDisplay", "fit"]
+__all__ = ["BatchLosses", "ProgressDisplay", "StopAtTarget", "fit"]
 
 
 def _in_notebook() -> bool:
@@ -98,6 +98,48 @@ class BatchLosses(keras.callbacks.Callback):
         self._seen, self._mean = seen, mean
         self.losses.append(loss)
         if not math.isfinite(loss):
+            self.model.stop_training = True
+
+
+class StopAtTarget(keras.callbacks.Callback):
+    """Keras callback that stops training after the first epoch that reaches a target.
+
+    Early stopping (`fit`'s `patience`) stops when a model stops improving; this callback
+    stops when it is good enough, which keeps runs short when the time a model takes to
+    reach a level is what is measured.
+
+    Args:
+        target: the value to reach.
+        monitor: the logged quantity to watch. Defaults to `"val_loss"`.
+        mode: `"min"` stops once the quantity is below `target`, `"max"` once it is
+            above. Defaults to `"min"`.
+
+    Example:
+    >>> stop = StopAtTarget(0.004)  # validation loss below 0.004
+    >>> stop = StopAtTarget(0.99, monitor="val_accuracy", mode="max")
+
+    Introduced in Chapter 4 (LSTM).
+    """
+
+    def __init__(self, target: float, *, monitor: str = "val_loss", mode: str = "min") -> None:
+        super().__init__()
+        self.target = check_float(target, "target")
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(
+                f"`monitor` must be the name of a logged quantity; got {describe(monitor)}."
+            )
+        self.monitor = monitor
+        self.mode = check_choice(mode, "mode", ("min", "max"))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise ValueError(
+                f"`StopAtTarget` watches {self.monitor!r}, which training does not log; "
+                f"logged: {sorted(logs)}. Pass validation data for a 'val_' quantity."
+            )
+        value = float(logs[self.monitor])
+        if (value < self.target) if self.mode == "min" else (value > self.target):
             self.model.stop_training = True
 
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.training import BatchLosses, ProgressDisplay, fit
+from course_lib.training import BatchLosses, ProgressDisplay, StopAtTarget, fit
 
 
 def _data(n=64, timesteps=5, seed=0):
@@ -210,3 +210,32 @@ def test_batch_losses_stops_on_nan_and_checks_its_arguments():
         BatchLosses(10, batch_size=0)
     with pytest.raises(ValueError, match="`n_samples` must be an integer"):
         BatchLosses(10.0, batch_size=4)
+
+
+def test_stop_at_target_stops_after_the_first_epoch_that_reaches_it():
+    X, y = _data()
+    full = fit(_model(), X, y, validation_data=(X, y), epochs=12, batch_size=16,
+               patience=None, verbose=False).history["val_loss"]  # fmt: skip
+    target = full[4] * 1.001  # first reached at epoch 5 (the loss falls every epoch)
+    assert all(v > target for v in full[:4])
+    history = fit(_model(), X, y, validation_data=(X, y), epochs=12, batch_size=16,
+                  patience=None, verbose=False, callbacks=[StopAtTarget(target)])  # fmt: skip
+    assert len(history.history["val_loss"]) == 5
+    np.testing.assert_allclose(history.history["val_loss"], full[:5], rtol=1e-5)
+
+
+def test_stop_at_target_in_max_mode_and_its_errors():
+    X, y = _data()
+    never = StopAtTarget(-1.0, monitor="loss", mode="max")  # every loss is above -1
+    history = fit(_model(), X, y, epochs=6, batch_size=16, patience=None, verbose=False,
+                  callbacks=[never])  # fmt: skip
+    assert len(history.history["loss"]) == 1
+    with pytest.raises(ValueError, match="`mode` must be one of 'min', 'max'"):
+        StopAtTarget(0.1, mode="lower")
+    with pytest.raises(ValueError, match="`target` must be a finite number"):
+        StopAtTarget(float("nan"))
+    with pytest.raises(ValueError, match="`monitor` must be the name of a logged quantity"):
+        StopAtTarget(0.1, monitor="")
+    with pytest.raises(ValueError, match="watches 'val_loss', which training does not log"):
+        fit(_model(), X, y, epochs=2, batch_size=16, patience=None, verbose=False,
+            callbacks=[StopAtTarget(0.1)])  # fmt: skip
