@@ -24,8 +24,55 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _number(value: float | None) -> str:
+    if value is None:
+        return "never"
+    return f"{value:.4g}"
+
+
+def _chapter_metrics(title: str, section: dict[str, Any]) -> str:
+    """One row per metric of a chapter's notebooks (bench.notebook_metrics), one column per seed."""
+    seeds = section["seeds"]
+    rows = [
+        [name, *(_number(v) for v in entry["values"]), _number(entry["median"])]
+        for name, entry in section["metrics"].items()
+    ]
+    header = ["metric", *(f"seed {seed}" for seed in seeds), "median"]
+    return (
+        f"\n## {title}\n\nRead from the chapter's own notebooks, executed once per seed; "
+        'seconds are the execution time of a whole notebook. "never": not within the '
+        "chapter's budget (a plateau not left).\n\n" + _table(header, rows)
+    )
+
+
+def _cluster(cluster: dict[str, Any]) -> str:
+    return (
+        f"\n## Grading on Dask\n\n{cluster['class_size']} submissions of "
+        f"{', '.join(f'`{n}`' for n in cluster['notebooks'])}, graded with "
+        f"{cluster['workers']} workers by the local pool and by a Dask LocalCluster on "
+        "127.0.0.1, in the same run.\n\n"
+        + _table(
+            ["way", "whole class", "per submission"],
+            [
+                [
+                    "local pool",
+                    f"{cluster['local_seconds']} s",
+                    f"{cluster['seconds_per_submission_local']} s",
+                ],
+                [
+                    "Dask",
+                    f"{cluster['dask_seconds']} s",
+                    f"{cluster['seconds_per_submission_dask']} s",
+                ],
+            ],
+        )  # fmt: skip
+        + f"\nDask over the local pool: {cluster['ratio']}x; the two gradebooks are "
+        f"{'equal' if cluster['gradebooks_equal'] else 'NOT equal'}.\n"
+    )
+
+
 def render(results: dict[str, Any]) -> str:
-    """Render the results dict as Markdown: machine, timings, grading, model quality."""
+    """Render the results dict as Markdown: machine, timings, grading, quality, chapters."""
     out = [HEADER, "## Machine\n"]
     machine = results.get("machine", {})
     out.append(
@@ -133,4 +180,17 @@ def render(results: dict[str, Any]) -> str:
                 ["task", "model", "result (median)", "reference", "training time", "seeds"], rows
             )
         )
+    if results.get("cluster"):
+        out.append(_cluster(results["cluster"]))
+    if results.get("seeds"):
+        from bench.seeds import render as render_seeds
+
+        out.append(
+            "\n## The book under other seeds\n\nEvery chapter executed with "
+            "`RNN_COURSE_SEED` set; a failing assertion is listed with its message.\n\n"
+            + render_seeds(results["seeds"])
+        )
+    for key, title in (("ch7", "Chapter 7 per seed"), ("ch9", "Chapter 9 per seed")):
+        if results.get(key):
+            out.append(_chapter_metrics(title, results[key]))
     return "".join(out)

@@ -43,6 +43,35 @@ def test_render_writes_every_section_with_its_numbers():
     assert "Grading" not in text  # a section that was not measured is left out
 
 
+def test_render_writes_the_chapter_cluster_and_seed_sections():
+    text = report.render(
+        {
+            **SAMPLE,
+            "ch9": {"seeds": [0, 1, 2], "metrics": {
+                "adding T=200, epoch off the plateau, LSTM": {"median": 14.0, "values": [None, None, 14.0]},
+                "adding T=200, test MSE, minGRU": {"median": 0.0036, "values": [0.0036, 0.0032, 0.00361]},
+            }},
+            "seeds": {"04_lstm.ipynb": [
+                {"seed": 1, "seconds": 40.2, "failures": []},
+                {"seed": 2, "seconds": 41.0, "failures": [
+                    {"cell": 7, "error": "AssertionError", "message": "LSTM test MSE 0.02"}]},
+            ]},
+            "cluster": {"class_size": 20, "notebooks": ["01_x.ipynb"], "workers": 2,
+                        "local_seconds": 50.0, "dask_seconds": 40.0, "ratio": 0.8,
+                        "seconds_per_submission_local": 2.5, "seconds_per_submission_dask": 2.0,
+                        "gradebooks_equal": True},
+        }
+    )  # fmt: skip
+    assert "## Chapter 9 per seed" in text
+    assert "| metric | seed 0 | seed 1 | seed 2 | median |" in text
+    assert "| adding T=200, epoch off the plateau, LSTM | never | never | 14 | 14 |" in text
+    assert "| adding T=200, test MSE, minGRU | 0.0036 | 0.0032 | 0.00361 | 0.0036 |" in text
+    assert "| `04_lstm.ipynb` | all assertions hold (40 s) | 1 failing (41 s) |" in text
+    assert "- `04_lstm.ipynb`, seed 2, cell 7: AssertionError: LSTM test MSE 0.02" in text
+    assert "| Dask | 40.0 s | 2.0 s |" in text and "the two gradebooks are equal" in text
+    assert "Chapter 7 per seed" not in text
+
+
 def test_run_command_reports_a_failing_command():
     assert run_command(["true"]) >= 0
     with pytest.raises(RuntimeError, match="exit code 3"):
