@@ -9,7 +9,8 @@ Chapter 9 (From gates to linear recurrences), each a NumPy reference:
   `linear_scan_log_space` (the same in log space, stable for positive terms);
 - minGRU and minLSTM (Feng et al., 2024), the GRU and LSTM with gates that read only
   the input: `min_gru_forward`, `min_lstm_forward` (the Keras layers are in
-  `course_lib.mingru`);
+  `course_lib.mingru`), and `gate_bias_for_memory`, the update-gate bias that sets an
+  untrained minGRU's memory (Chapter 9b);
 - the diagonal linear recurrent unit of Orvieto et al. (2023): `lru_parameters`,
   `lru_eigenvalues`;
 - the state-space view: a time-invariant recurrence is a convolution,
@@ -28,6 +29,7 @@ from course_lib.validation import as_array, check_float, check_int, describe
 
 __all__ = [
     "causal_fft_convolution",
+    "gate_bias_for_memory",
     "linear_scan",
     "linear_scan_cumsum",
     "linear_scan_log_space",
@@ -290,6 +292,40 @@ def min_lstm_forward(
 
 
 # -- The linear recurrent unit (Orvieto et al., 2023) --------------------------------------
+
+
+def gate_bias_for_memory(steps: Any, kept: Any) -> Any:
+    """The update-gate bias with which a minGRU keeps `kept` of its state over `steps` steps.
+
+    With z = sigmoid(b) at every step (an untrained layer, whose kernel is small), the
+    state keeps 1 - z of itself per step and (1 - z) ** steps over `steps` steps. Solving
+    (1 - z) ** steps = kept gives 1 - z = kept ** (1 / steps) and b = log(z / (1 - z)),
+    computed here with `expm1` so that long memories (z close to 0) stay accurate.
+
+    Args:
+        steps: number of steps, at least 1; a number or an array.
+        kept: the share of the state left after them, in (0, 1); a number or an array
+            that broadcasts with `steps`.
+
+    Returns:
+        The bias, a float, or an array of the broadcast shape.
+
+    Example:
+    >>> round(float(gate_bias_for_memory(150, 1e-3)), 2)  # MinGRU(gate_bias=-3.0) in Chapter 9b
+    -3.05
+
+    Introduced in Chapter 9b (Long memory without a loop).
+    """
+    steps = as_array(steps, "steps", finite=True)
+    kept = as_array(kept, "kept", finite=True)
+    if np.any(steps < 1):
+        raise ValueError(f"`steps` must be at least 1; got {steps.min():g}.")
+    if np.any((kept <= 0) | (kept >= 1)):
+        bad = kept[(kept <= 0) | (kept >= 1)].ravel()[0]
+        raise ValueError(f"`kept` must be in (0, 1); got {bad:g}.")
+    log_keep = np.log(kept) / steps  # log(1 - z), per step
+    bias = np.log(-np.expm1(log_keep)) - log_keep  # log(z) - log(1 - z)
+    return float(bias) if bias.ndim == 0 else bias
 
 
 def lru_parameters(

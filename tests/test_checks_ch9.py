@@ -137,3 +137,43 @@ def test_eigenvalues_without_minus_sign_leave_the_unit_circle():
         "every |lambda| must be below 1",
     )
     assert "passed 0 of 4" in message
+
+
+def _logit(z):
+    return np.log(z / (1 - z))
+
+
+def test_gate_bias_with_keras_convention_is_diagnosed():
+    def keeps_z(steps, kept):
+        return _logit(np.asarray(kept, float) ** (1 / np.asarray(steps, float)))
+
+    fails(ch9.check_gate_bias, keeps_z, "share of the new value")
+
+
+def test_gate_bias_for_one_step_is_diagnosed():
+    fails(ch9.check_gate_bias, lambda steps, kept: _logit(1 - np.asarray(kept, float)), "in all")
+
+
+def test_gate_bias_returning_the_gate_is_diagnosed():
+    def gate(steps, kept):
+        return 1 - np.asarray(kept, float) ** (1 / np.asarray(steps, float))
+
+    fails(ch9.check_gate_bias, gate, "return the bias b, not the gate")
+
+
+def test_gate_bias_with_math_fails_on_arrays():
+    import math
+
+    def scalar_only(steps, kept):
+        keep = kept ** (1 / steps)
+        return math.log((1 - keep) / keep)
+
+    fails(ch9.check_gate_bias, scalar_only, "9.5")
+
+
+def test_gate_bias_losing_precision_on_long_memories_fails():
+    def float32(steps, kept):
+        keep = np.float32(kept) ** np.float32(1 / np.asarray(steps, float))
+        return np.log((np.float32(1) - keep) / keep)
+
+    fails(ch9.check_gate_bias, float32, "was asked for")

@@ -5,6 +5,7 @@
   with cumulative sums.
 - 9.3 `check_ssm_kernel(ssm_kernel)`: the convolution kernel C A^k B of a state-space model.
 - 9.4 `check_lru_eigenvalues(lru_eigenvalues)`: the LRU's exponential parametrisation.
+- 9.5 `check_gate_bias(gate_bias_for_memory)`: the minGRU's update-gate bias for a memory.
 
 References: `course_lib.linear_recurrences` (tested against the step-by-step loop and
 against the Keras layers of `course_lib.mingru`).
@@ -21,6 +22,7 @@ from course_lib.checks.common import StudentFunction, diagnose, expect_unchanged
 from course_lib.checks.report import CallFailed, CheckReport
 
 __all__ = [
+    "check_gate_bias",
     "check_lru_eigenvalues",
     "check_min_gru_step",
     "check_scan_cumsum",
@@ -399,5 +401,89 @@ def check_lru_eigenvalues(lru_eigenvalues) -> None:
             "every |lambda| must be below 1, whatever the parameters; for nu_log = "
             f"[-12, -5, 0, 3] got moduli {None if radius is None else np.round(radius, 6)}.",
             hint="|exp(-exp(nu) + i theta)| = exp(-exp(nu)) < 1 because exp(nu) > 0.",
+        )
+    report.finish()
+
+
+# -- 9.5 -------------------------------------------------------------------------------------
+
+
+def _gate_bias_mistakes(steps, kept):
+    def logit(z):
+        return np.log(z) - np.log1p(-z)
+
+    per_step = kept ** (1.0 / steps)  # 1 - z
+    return [
+        (
+            "z is the share of the new value, so the state keeps 1 - z per step: "
+            "b = log(z / (1 - z)) with z = 1 - kept ** (1 / steps).",
+            lambda: logit(per_step),
+        ),
+        (
+            "the state keeps (1 - z) at every step, (1 - z) ** steps in all: "
+            "1 - z = kept ** (1 / steps).",
+            lambda: logit(1 - kept),
+        ),
+        (
+            "return the bias b, not the gate z = sigmoid(b): b = log(z / (1 - z)).",
+            lambda: 1 - per_step,
+        ),
+    ]
+
+
+def check_gate_bias(gate_bias_for_memory) -> None:
+    """Exercise 9.5 (4 checks): `gate_bias_for_memory(steps, kept) -> b`.
+
+    Compares with `course_lib.linear_recurrences.gate_bias_for_memory` for one memory and
+    for arrays (shape and values), and checks that a long memory (thousands of steps)
+    gives a gate that really keeps the share asked for.
+    """
+    report = CheckReport("9.5")
+    bias_for = StudentFunction(report, gate_bias_for_memory, "gate_bias_for_memory")
+    rng = report.rng(95)
+
+    steps, kept = int(rng.integers(20, 400)), float(10 ** rng.uniform(-5, -0.5))
+    got = bias_for(steps, kept)
+    if report.judging:
+        report.expect_close(
+            f"gate_bias_for_memory({steps}, {kept:.3g})",
+            got,
+            lr.gate_bias_for_memory(steps, kept),
+            atol=_ATOL,
+            rtol=_RTOL,
+            hint=diagnose(
+                got,
+                _gate_bias_mistakes(steps, kept),
+                "check that (1 - sigmoid(b)) ** steps gives back kept.",
+            ),
+        )
+
+    steps = rng.integers(1, 300, size=6).astype(float)
+    kept = rng.uniform(0.01, 0.9, size=6)
+    got = bias_for(steps.copy(), kept.copy())
+    if report.judging:
+        report.expect_shape("biases for arrays", got, (6,), layout="(memories,)")
+        report.expect_close(
+            "biases for 6 memories at once (arrays in, an array out)",
+            got,
+            lr.gate_bias_for_memory(steps, kept),
+            atol=_ATOL,
+            rtol=_RTOL,
+            hint=diagnose(got, _gate_bias_mistakes(steps, kept), "use NumPy, not math."),
+        )
+
+    steps, kept = int(rng.integers(5_000, 20_000)), float(rng.uniform(0.2, 0.8))
+    got = bias_for(steps, kept)
+    if report.judging:
+        try:
+            z = 1.0 / (1.0 + np.exp(-np.float64(got)))
+            share = float((1.0 - z) ** steps)
+        except Exception:
+            share = None
+        report.expect(
+            share is not None and abs(share - kept) < 1e-6,
+            f"with your bias for {steps} steps the state keeps {share} of itself over them; "
+            f"{kept:.6f} was asked for.",
+            hint=hint_for(got, "(1 - sigmoid(b)) ** steps must equal kept."),
         )
     report.finish()
