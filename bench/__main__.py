@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     course_lib.setup(style=False)
     results["machine"] = machine()
     results["date"] = datetime.date.today().isoformat()
+    measured = results.setdefault("measured_on", {})  # section -> the date it was measured
     for section in args.only:
         print(f"bench: measuring {section} ...", file=sys.stderr, flush=True)
         if section == "book":
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench import ch9
 
             results["ch9"] = ch9.measure(args.seeds)
+        measured[section] = results["date"]
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

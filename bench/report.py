@@ -20,7 +20,7 @@ def _seconds(summary: dict[str, Any] | None) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -77,7 +77,7 @@ def render(results: dict[str, Any]) -> str:
     machine = results.get("machine", {})
     out.append(
         _table(
-            ["measured on", "CPU cores", "Python", "TensorFlow", "Keras", "date"],
+            ["measured on", "CPU cores", "Python", "TensorFlow", "Keras", "last run"],
             [
                 [
                     machine.get("platform", "?"),
@@ -90,6 +90,9 @@ def render(results: dict[str, Any]) -> str:
             ],
         )  # fmt: skip
     )
+    if results.get("measured_on"):
+        dates = ", ".join(f"{name} {day}" for name, day in sorted(results["measured_on"].items()))
+        out.append(f"\nSections and the day each was last measured: {dates}.\n")
     book = results.get("book")
     if book:
         out.append("\n## Time to run the course\n\nMedian wall time over the runs shown.\n\n")

@@ -50,7 +50,9 @@ def test_render_writes_the_chapter_cluster_and_seed_sections():
             "ch9": {"seeds": [0, 1, 2], "metrics": {
                 "adding T=200, epoch off the plateau, LSTM": {"median": 14.0, "values": [None, None, 14.0]},
                 "adding T=200, test MSE, minGRU": {"median": 0.0036, "values": [0.0036, 0.0032, 0.00361]},
+                "|recurrence - FFT|": {"median": 8e-15, "values": [8e-15, 1.4e-14, 7e-15]},
             }},
+            "measured_on": {"ch9": "2026-12-05", "quality": "2026-12-01"},
             "seeds": {"04_lstm.ipynb": [
                 {"seed": 1, "seconds": 40.2, "failures": []},
                 {"seed": 2, "seconds": 41.0, "failures": [
@@ -69,6 +71,8 @@ def test_render_writes_the_chapter_cluster_and_seed_sections():
     assert "| `04_lstm.ipynb` | all assertions hold (40 s) | 1 failing (41 s) |" in text
     assert "- `04_lstm.ipynb`, seed 2, cell 7: AssertionError: LSTM test MSE 0.02" in text
     assert "| Dask | 40.0 s | 2.0 s |" in text and "the two gradebooks are equal" in text
+    assert "| \\|recurrence - FFT\\| | 8e-15 | 1.4e-14 | 7e-15 | 8e-15 |" in text  # | escaped
+    assert "last measured: ch9 2026-12-05, quality 2026-12-01." in text
     assert "Chapter 7 per seed" not in text
 
 
