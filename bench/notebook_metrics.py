@@ -10,12 +10,11 @@ name: Python expression evaluated at the end of that notebook}.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench.seeds import execute_under_seed
 from bench.timing import ROOT
 
 BOOK = ROOT / "book"
@@ -29,25 +28,11 @@ def run_notebook(stem: str, seed: int, metrics: Mapping[str, str]) -> tuple[dict
         value is whatever JSON the expression gives (a number, or `None` for "never").
     """
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.read(BOOK / f"{stem}.ipynb", as_version=4)
     expressions = ", ".join(f"{name!r}: {expr}" for name, expr in metrics.items())
     nb.cells.append(nbformat.v4.new_code_cell(f"import json\nprint(json.dumps({{{expressions}}}))"))
-    previous = os.environ.get("RNN_COURSE_SEED")
-    os.environ["RNN_COURSE_SEED"] = str(seed)  # the kernel inherits the environment
-    try:
-        client = NotebookClient(
-            nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}}
-        )
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        if previous is None:
-            os.environ.pop("RNN_COURSE_SEED", None)
-        else:
-            os.environ["RNN_COURSE_SEED"] = previous
+    seconds = execute_under_seed(nb, seed, BOOK, allow_errors=False, timeout=900)
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
     return json.loads(text), seconds
 

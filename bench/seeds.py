@@ -48,16 +48,15 @@ def failures(notebook: Any) -> list[dict[str, Any]]:
     return found
 
 
-def run_chapter(path: Path, seed: int, *, timeout: int = 1200) -> dict[str, Any]:
-    """Execute one chapter under `RNN_COURSE_SEED=seed` and report what failed.
+def execute_under_seed(
+    notebook: Any, seed: int, folder: Path, *, allow_errors: bool, timeout: int = 1200
+) -> float:
+    """Execute `notebook` in place on a fresh kernel with `RNN_COURSE_SEED=seed`; its seconds.
 
-    Returns:
-        {"seed", "seconds", "failures": [{"cell", "error", "message"}, ...]}.
+    The kernel starts in `folder` and inherits the environment, which is restored after.
     """
-    import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(path, as_version=4)
     saved = os.environ.get(SEED_VARIABLE)
     os.environ[SEED_VARIABLE] = str(seed)  # the kernel inherits the environment
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -66,9 +65,9 @@ def run_chapter(path: Path, seed: int, *, timeout: int = 1200) -> dict[str, Any]
         client = NotebookClient(
             notebook,
             timeout=timeout,
-            allow_errors=True,
+            allow_errors=allow_errors,
             kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
+            resources={"metadata": {"path": str(folder)}},
         )
         client.execute()
     finally:
@@ -76,11 +75,20 @@ def run_chapter(path: Path, seed: int, *, timeout: int = 1200) -> dict[str, Any]
             os.environ.pop(SEED_VARIABLE, None)
         else:
             os.environ[SEED_VARIABLE] = saved
-    return {
-        "seed": seed,
-        "seconds": round(time.perf_counter() - start, 1),
-        "failures": failures(notebook),
-    }
+    return time.perf_counter() - start
+
+
+def run_chapter(path: Path, seed: int, *, timeout: int = 1200) -> dict[str, Any]:
+    """Execute one chapter under `RNN_COURSE_SEED=seed` and report what failed.
+
+    Returns:
+        {"seed", "seconds", "failures": [{"cell", "error", "message"}, ...]}.
+    """
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    seconds = execute_under_seed(notebook, seed, path.parent, allow_errors=True, timeout=timeout)
+    return {"seed": seed, "seconds": round(seconds, 1), "failures": failures(notebook)}
 
 
 def measure(seeds: Sequence[int] = (1, 2), names: Sequence[str] | None = None) -> dict:

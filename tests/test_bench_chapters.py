@@ -65,3 +65,15 @@ def test_summaries_take_the_median_of_the_numbers_and_keep_never():
     assert summary["metrics"]["left"] == {"median": 14.0, "values": [None, 14.0, None]}
     never = notebook_metrics.summarise([{"left": None}], (0,))
     assert never["metrics"]["left"] == {"median": None, "values": [None]}
+
+
+def test_run_notebook_evaluates_the_metrics_under_the_seed(tmp_path, monkeypatch):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = [1, 2, 3]")])
+    nbformat.write(notebook, tmp_path / "tiny.ipynb")
+    monkeypatch.setattr(notebook_metrics, "BOOK", tmp_path)
+    monkeypatch.delenv("RNN_COURSE_SEED", raising=False)
+    metrics = {"last": "x[-1]", "seed": 'int(__import__("os").environ["RNN_COURSE_SEED"])'}
+    values, seconds = notebook_metrics.run_notebook("tiny", 7, metrics)
+    assert values == {"last": 3, "seed": 7}
+    assert seconds > 0
+    assert "RNN_COURSE_SEED" not in __import__("os").environ  # restored afterwards
