@@ -291,9 +291,6 @@ def min_lstm_forward(
     return _forward(min_lstm_coefficients, x, kernel, bias, h0, return_sequences)
 
 
-# -- The linear recurrent unit (Orvieto et al., 2023) --------------------------------------
-
-
 def gate_bias_for_memory(steps: Any, kept: Any) -> Any:
     """The update-gate bias with which a minGRU keeps `kept` of its state over `steps` steps.
 
@@ -326,6 +323,9 @@ def gate_bias_for_memory(steps: Any, kept: Any) -> Any:
     log_keep = np.log(kept) / steps  # log(1 - z), per step
     bias = np.log(-np.expm1(log_keep)) - log_keep  # log(z) - log(1 - z)
     return float(bias) if bias.ndim == 0 else bias
+
+
+# -- The linear recurrent unit (Orvieto et al., 2023) --------------------------------------
 
 
 def lru_parameters(

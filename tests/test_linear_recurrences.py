@@ -105,6 +105,21 @@ def test_min_gru_weights_are_validated():
         lr.min_gru_forward(x, np.zeros((3, 8)), np.zeros(6))
 
 
+def test_gate_bias_for_memory_gives_back_the_share_kept():
+    steps = np.array([1.0, 10.0, 150.0, 20_000.0])
+    kept = np.array([0.5, 1e-3, 1e-3, 0.5])
+    bias = lr.gate_bias_for_memory(steps, kept)
+    assert bias.shape == (4,)
+    kept_again = (1.0 - 1.0 / (1.0 + np.exp(-bias))) ** steps  # (1 - sigmoid(b)) ** steps
+    np.testing.assert_allclose(kept_again, kept, rtol=1e-9)
+    assert lr.gate_bias_for_memory(1, 0.5) == 0.0  # z = 1/2 keeps half in one step
+    assert isinstance(lr.gate_bias_for_memory(150, 1e-3), float)
+    with pytest.raises(ValueError, match="`steps` must be at least 1; got 0"):
+        lr.gate_bias_for_memory(0, 0.5)
+    with pytest.raises(ValueError, match=r"`kept` must be in \(0, 1\); got 1"):
+        lr.gate_bias_for_memory(5, [0.5, 1.0])
+
+
 def test_lru_eigenvalues_lie_on_the_requested_ring():
     nu_log, theta_log = lr.lru_parameters(500, r_min=0.4, r_max=0.9, max_phase=np.pi, seed=3)
     lam = lr.lru_eigenvalues(nu_log, theta_log)
