@@ -523,6 +523,7 @@ def execute_job(
     *,
     refresh_before: Iterable[int] = (),
     env: Mapping[str, str] | None = None,
+    course_package: str | os.PathLike | None = None,
 ) -> list[CellRun]:
     """Run `nb` in `folder.work`, in the sandbox unless `config.sandbox` is False.
 
@@ -532,6 +533,8 @@ def execute_job(
         config: limits and settings; `config.sandbox` chooses the sandbox.
         refresh_before: indices of the check cells (see `run_notebook`).
         env: extra environment variables for the executor and its kernel. Defaults to none.
+        course_package: a folder the sandbox shows where `course_lib` is (the package with
+            the answer keys withheld). Defaults to the installed package.
 
     Returns:
         One `CellRun` per cell. When the executor gives no valid result (it was killed, or
@@ -543,7 +546,13 @@ def execute_job(
     (folder.work / JOB_FILE).write_text(json.dumps(job), encoding="utf-8")
     if config.sandbox:
         command = [sys.executable, "-m", "course_lib.grading.execute", "."]
-        argv = sandbox_command(folder, command, env, read_only=config.read_only_paths)
+        argv = sandbox_command(
+            folder,
+            command,
+            env,
+            read_only=config.read_only_paths,
+            course_package=course_package,
+        )
         process_env = None
     else:
         argv = [sys.executable, "-m", "course_lib.grading.execute", str(folder.work)]

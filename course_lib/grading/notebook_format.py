@@ -76,6 +76,8 @@ from typing import Any
 import nbformat
 from nbformat.warnings import MissingIDFieldWarning
 
+from course_lib.checks.contract import EXERCISE_ID
+
 SCHEMA_VERSION = 3
 CHECK_OUTPUT_TAG = "nbval-check-output"
 # Notebook-level metadata key under which generated notebooks say where they come from.
@@ -86,7 +88,6 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 BEGIN_SOLUTION = re.compile(r"^(?P<indent>[ \t]*)#+[ \t]*BEGIN SOLUTION[ \t]*$")
 END_SOLUTION = re.compile(r"^[ \t]*#+[ \t]*END SOLUTION[ \t]*$")
 TODO_LINE = re.compile(r"^[ \t]*#+[ \t]*TODO:?[ \t]*(?P<text>.+?)[ \t]*$")
-EXERCISE_ID = re.compile(r"^\d+\.\d+$")
 CHECK_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)$")
 SOLUTION_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)-solution(?:-(?P<part>\d+))?$")
 # Any grade_id that belongs to an exercise: `ex4_2`, `ex4_2-solution`, `ex4_2b` (not `ex4_21`).

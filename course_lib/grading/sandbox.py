@@ -188,7 +188,7 @@ class _Bind:
 
 
 def _mounts(
-    workdir: Path, tmpdir: Path, read_only: Sequence[str] = ()
+    workdir: Path, tmpdir: Path, read_only: Sequence[str] = (), course_package: str | None = None
 ) -> tuple[list[_Bind], list[tuple[str, str]]]:
     """The bind mounts and the symbolic links of the sandbox's file system."""
     # The private /tmp first: folders bound later may lie under /tmp (a course cloned into
@@ -202,9 +202,12 @@ def _mounts(
             binds.append(_Bind(path, path))
     binds += [_Bind(p, p) for p in SYSTEM_ETC_FILES if os.path.exists(p)]
     extra = [os.path.realpath(p) for p in read_only if os.path.exists(p)]
-    for path in [*_python_dirs(), course_package_dir(), *extra]:
+    package = [course_package_dir()] if course_package is None else []
+    for path in [*_python_dirs(), *package, *extra]:
         if not any(path.startswith(b.source.rstrip("/") + "/") for b in binds):
             binds.append(_Bind(path, path))
+    if course_package is not None:  # a replacement, on top of whatever holds the package
+        binds.append(_Bind(os.path.realpath(course_package), course_package_dir()))
     binds.append(_Bind(str(workdir), SANDBOX_WORKDIR, writable=True))
     return binds, links
 
@@ -329,6 +332,7 @@ def sandbox_command(
     env: Mapping[str, str] | None = None,
     *,
     read_only: Sequence[str] = (),
+    course_package: str | os.PathLike | None = None,
 ) -> list[str]:
     """The command that runs `command` inside the sandbox, `folder.work` at `/submission`.
 
@@ -338,12 +342,15 @@ def sandbox_command(
         env: extra environment variables inside the sandbox.
         read_only: more host files or folders to show read-only at the same path.
             Defaults to none.
+        course_package: a folder to show read-only where the `course_lib` package is (the
+            grader's copy with the answer keys withheld). Defaults to the package itself.
 
     Returns:
         The argv to run on the host (`bwrap ...`, or the root launcher then `bwrap`).
     """
     bwrap = _bwrap()
-    binds, links = _mounts(folder.work, folder.tmp, read_only)
+    package = None if course_package is None else str(course_package)
+    binds, links = _mounts(folder.work, folder.tmp, read_only, package)
     full_env = sandbox_environment(env)
     if os.geteuid() != 0:
         return _bwrap_argv(bwrap, binds, links, full_env, command)

@@ -1,0 +1,273 @@
+"""The answer key, withheld: course code that answers an exercise never runs as the student's.
+
+An exercise's *answer key* is its reference and the course functions it lists in
+`withhold` (`course_lib.checks.exercise`), with the private helpers of their modules that
+they use (`cells._simple_rnn_core` computes what `cells.simple_rnn_step` returns). The code
+of the check modules (everything in `course_lib/checks/` but the checks' machinery) is
+answer key too: references, typical mistakes, the drawing of cases. Two places withhold it:
+
+- **grading** (`write_package`): the grader writes a copy of `course_lib` in which those
+  functions' bodies (and every function of the check modules not marked
+  `@runs_in_notebook`) are replaced by `raise AnswerWithheld("... answers Exercise 1.1
+  ...")`, with no byte code; the sandbox shows that copy where `course_lib` is, so no
+  import, alias, `importlib.reload`, source file or `.pyc` holds the answer;
+- **self-check** (`tripwire`): while the student's function runs, the answer-key
+  functions of its chapter raise the same `AnswerWithheld`, so the student learns before
+  handing in that their function uses the answer key.
+
+Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import importlib
+import inspect
+import os
+import shutil
+import sys
+import types
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import course_lib
+from course_lib.checks.contract import CHECKS_PACKAGE
+
+if TYPE_CHECKING:
+    from course_lib.checks.exercise import Exercise
+
+__all__ = ["MACHINERY", "answer_key", "tripwire", "write_package"]
+
+#: The modules of `course_lib.checks` that run next to the student's code as they are (the
+#: machinery of probing); every other module of the package is withheld while graded.
+MACHINERY = frozenset(
+    {"__init__", "contract", "exercise", "probe", "records", "report", "verdicts", "withheld"}
+)
+_MARK = "runs_in_notebook"
+_HEADER = "# Written by the grader (course_lib.checks.withheld): the answer key is withheld here.\n"
+
+
+def _withheld_text(qualified: str, exercise: str | None) -> str:
+    if exercise is None:
+        return (
+            f"{qualified} is part of the course's checks: it is withheld from your code while "
+            "a notebook is graded."
+        )
+    return (
+        f"{qualified} answers Exercise {exercise}: it is withheld from your code while this "
+        "notebook is graded; write your own."
+    )
+
+
+def _is_check_module(module: str) -> bool:
+    package, _, name = module.rpartition(".")
+    return package == CHECKS_PACKAGE and name not in MACHINERY
+
+
+def _module_tree(module: str) -> ast.Module:
+    return _parsed(inspect.getsourcefile(importlib.import_module(module)))
+
+
+@functools.cache
+def _parsed(path: str) -> ast.Module:
+    return ast.parse(Path(path).read_text(encoding="utf-8"))
+
+
+def _private_helpers(module: str, names: Iterable[str]) -> set[str]:
+    """`names` and the private functions of `module` they use, directly or not."""
+    definitions = {
+        node.name: node
+        for node in _module_tree(module).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    found: set[str] = set()
+    todo = [n for n in names if n in definitions]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for node in ast.walk(definitions[name]):
+            used = node.id if isinstance(node, ast.Name) else None
+            if used and used.startswith("_") and used in definitions and used not in found:
+                todo.append(used)
+    return found
+
+
+def answer_key(exercises: Iterable[Exercise]) -> dict[tuple[str, str], str]:
+    """`(module, function name) -> AnswerWithheld message` of the exercises' answer keys.
+
+    Only course functions count (Keras and NumPy stay the student's to use); each comes
+    with the private helpers of its module that it uses.
+
+    Raises:
+        ValueError: when a course function in an answer key is not a module-level function.
+    """
+    keys: dict[tuple[str, str], str] = {}
+    for exercise in exercises:
+        for function in exercise.answer_key:
+            module = getattr(function, "__module__", "") or ""
+            if module != "course_lib" and not module.startswith("course_lib."):
+                continue
+            name = getattr(function, "__qualname__", "")
+            if _is_check_module(module) and not name.isidentifier():
+                continue  # a lambda of a check module: withheld with the whole module
+            if not name.isidentifier() or getattr(sys.modules[module], name, None) is not function:
+                raise ValueError(
+                    f"Exercise {exercise.id}: the answer key must name module-level functions "
+                    f"of course_lib; got {module}.{name}."
+                )
+            for helper in sorted(_private_helpers(module, [name])):
+                message = _withheld_text(f"{module}.{helper}", exercise.id)
+                if helper != name:
+                    message = (
+                        f"{module}.{helper} computes part of {module}.{name}, which answers "
+                        f"Exercise {exercise.id}: it is withheld from your code while this "
+                        "notebook is graded; write your own."
+                    )
+                keys.setdefault((module, helper), message)
+    return keys
+
+
+def _chapter_exercises(exercise: Exercise) -> list[Exercise]:
+    from course_lib.checks.exercise import Exercise
+
+    module = sys.modules.get(exercise.__module__)
+    found = [v for v in vars(module).values() if isinstance(v, Exercise)] if module else []
+    return found or [exercise]
+
+
+def _raising_code(name: str, message: str) -> types.CodeType:
+    source = f"def {name}(*args, **kwargs):\n    {_stub_call(message)}\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<withheld {name}>", "exec"), namespace)
+    return namespace[name].__code__
+
+
+@contextlib.contextmanager
+def tripwire(exercise: Exercise) -> Iterator[None]:
+    """While the block runs, the answer keys of `exercise`'s chapter raise `AnswerWithheld`.
+
+    The functions' code is swapped in place, so every way to reach them (an alias, an
+    import, the module's attribute) raises; the code is restored afterwards.
+    """
+    swapped: list[tuple[Callable, types.CodeType]] = []
+    keys = answer_key(_chapter_exercises(exercise))
+    try:
+        for (module, name), message in keys.items():
+            function = getattr(sys.modules[module], name, None)
+            code = getattr(function, "__code__", None)
+            if code is None or code.co_freevars:
+                continue  # a closure's code cannot be swapped (the grading sandbox still holds)
+            swapped.append((function, code))
+            function.__code__ = _raising_code(name, message)
+        yield
+    finally:
+        for function, code in reversed(swapped):
+            function.__code__ = code
+
+
+class _Redact(ast.NodeTransformer):
+    """Replace the bodies of withheld functions (and every lambda of a check module)."""
+
+    def __init__(self, module: str, messages: dict[str, str], whole_module: bool):
+        self.module = module
+        self.messages = messages
+        self.whole_module = whole_module
+        self.depth = 0
+
+    def _raise(self, message: str) -> ast.stmt:
+        return ast.parse(_stub_call(message)).body[0]
+
+    def _function(self, node):
+        top = self.depth == 0
+        marked = any(
+            (isinstance(d, ast.Name) and d.id == _MARK)
+            or (isinstance(d, ast.Attribute) and d.attr == _MARK)
+            for d in node.decorator_list
+        )
+        if top and node.name in self.messages:
+            message = self.messages[node.name]
+        elif self.whole_module and not marked:
+            message = _withheld_text(f"{self.module}.{node.name}", None)
+        else:
+            return node  # kept whole (a marked function, or one outside the answer key)
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.args = self.visit(node.args)
+        node.body = [self._raise(message)]
+        node.returns = None
+        return node
+
+    def visit_FunctionDef(self, node):
+        return self._function(node)
+
+    def visit_AsyncFunctionDef(self, node):
+        return self._function(node)
+
+    def visit_ClassDef(self, node):
+        self.depth += 1
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.depth -= 1
+
+    def visit_Lambda(self, node):
+        if not self.whole_module:
+            return node
+        message = _withheld_text(f"a lambda of {self.module}", None)
+        return ast.parse(f"lambda *args, **kwargs: {_stub_call(message)}", mode="eval").body
+
+
+def _stub_call(message: str) -> str:
+    """The expression that raises `AnswerWithheld(message)` (a lambda cannot `raise`)."""
+    return f"__import__('course_lib.checks.contract', fromlist=['x']).withhold({message!r})"
+
+
+@functools.lru_cache(maxsize=32)
+def _redacted_source(path: str, module: str, messages: tuple, whole_module: bool) -> str:
+    tree = _Redact(module, dict(messages), whole_module).visit(_parsed(path))
+    return _HEADER + ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def _package_dir() -> Path:
+    return Path(course_lib.__file__).resolve().parent
+
+
+def write_package(target: str | os.PathLike, exercises: Iterable[Exercise]) -> Path:
+    """Write a copy of `course_lib` with the answer keys of `exercises` withheld.
+
+    Every module of `course_lib/checks/` except the machinery (`MACHINERY`) keeps only its
+    imports, constants, the functions marked `@runs_in_notebook` and its exercises'
+    declarations; the answer keys of `exercises` in the other modules raise
+    `AnswerWithheld`. No byte code is copied. Folders are made readable by everyone (the
+    sandbox runs as another user).
+
+    Args:
+        target: the folder to create (it must not exist).
+        exercises: the exercises of the notebook being graded.
+
+    Returns:
+        `target`, a package to show where `course_lib` is.
+    """
+    source, target = _package_dir(), Path(target)
+    by_module: dict[str, dict[str, str]] = {}
+    for (module, name), message in answer_key(exercises).items():
+        by_module.setdefault(module, {})[name] = message
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in sorted(target.rglob("*.py")):
+        relative = path.relative_to(target).with_suffix("")
+        module = ".".join(("course_lib", *relative.parts)).removesuffix(".__init__")
+        whole = _is_check_module(module)
+        messages = by_module.get(module, {})
+        if whole or messages:
+            original = str(source / path.relative_to(target))
+            text = _redacted_source(original, module, tuple(sorted(messages.items())), whole)
+            path.write_text(text, encoding="utf-8")
+    for root, _dirs, files in os.walk(target):
+        os.chmod(root, 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    return target
