@@ -78,7 +78,7 @@ __all__ = [
     "Case",
     "Check",
     "Draw",
-    "Exercise",
+    "ExerciseCheck",
     "Expect",
     "Finite",
     "Keys",
@@ -419,7 +419,7 @@ class Case:
 
         return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
 
-    def reference_answer(self, exercise: Exercise) -> Any:
+    def reference_answer(self, exercise: ExerciseCheck) -> Any:
         """The reference's answer on this case's inputs (computed once)."""
         if "reference" not in self._answers:
             if exercise.reference is None:
@@ -455,7 +455,7 @@ class Draw:
         seed: the grading run's seed, or None for the fixed self-check inputs.
     """
 
-    def __init__(self, exercise: Exercise, seed: int | None):
+    def __init__(self, exercise: ExerciseCheck, seed: int | None):
         self.exercise = exercise
         self.grading_seed = seed
         self.cases: list[Case] = []
@@ -555,7 +555,7 @@ class Draw:
 class _Judging:
     """The state of judging one case: the report, the call's after-state, the views."""
 
-    def __init__(self, exercise: Exercise, report: CheckReport):
+    def __init__(self, exercise: ExerciseCheck, report: CheckReport):
         self.exercise = exercise
         self.report = report
         self.after: dict[str, np.ndarray] = {}
@@ -633,7 +633,7 @@ class _Problem:
 # -- the exercise ----------------------------------------------------------------------------
 
 
-class Exercise:
+class ExerciseCheck:
     """An exercise's check: its declaration, and the check cell's call (`check(function)`).
 
     Made by the `exercise` decorator; see the module's documentation.
@@ -835,7 +835,7 @@ class Exercise:
 
 
 @functools.lru_cache(maxsize=64)
-def _cases(exercise: Exercise, seed: int | None) -> tuple[Case, ...]:
+def _cases(exercise: ExerciseCheck, seed: int | None) -> tuple[Case, ...]:
     draw = Draw(exercise, seed)
     exercise._draw(draw)
     if not draw.cases:
@@ -858,7 +858,7 @@ def _parse_student(student: str) -> tuple[str, tuple[str, ...]]:
     return function.name, tuple(params)
 
 
-def exercise(id: str, **declaration: Any) -> Callable[[Callable[[Draw], None]], Exercise]:
+def exercise(id: str, **declaration: Any) -> Callable[[Callable[[Draw], None]], ExerciseCheck]:
     """Declare an exercise's check; the decorated function draws its cases.
 
     Args:
@@ -881,7 +881,7 @@ def exercise(id: str, **declaration: Any) -> Callable[[Callable[[Draw], None]], 
             (the reference always is). Defaults to none.
 
     Returns:
-        A decorator turning `def check_x(ex): ...` into the `Exercise` check.
+        A decorator turning `def check_x(ex): ...` into the `ExerciseCheck`.
 
     Example:
     >>> @exercise("0.1", student="double(x)", reference=lambda x: 2 * x)
@@ -891,7 +891,7 @@ def exercise(id: str, **declaration: Any) -> Callable[[Callable[[Draw], None]], 
     Exercise 0.1: passed 2 of 2 checks
     """
 
-    def decorate(draw: Callable[[Draw], None]) -> Exercise:
-        return Exercise(draw, id, **declaration)
+    def decorate(draw: Callable[[Draw], None]) -> ExerciseCheck:
+        return ExerciseCheck(draw, id, **declaration)
 
     return decorate

@@ -33,7 +33,7 @@ from course_lib.checks.records import Encoder, ProbeData
 from course_lib.checks.report import describe, format_error, shorten
 
 if TYPE_CHECKING:
-    from course_lib.checks.exercise import Case, Exercise
+    from course_lib.checks.exercise import Case, ExerciseCheck
 
 __all__ = ["call_safely", "record_answers", "self_check_answers"]
 
@@ -124,7 +124,7 @@ def _array_arguments(args: tuple, kwargs: dict):
             yield f"kw:{key}", arg
 
 
-def _probe(exercise: Exercise, function: Any, calls: Sequence, arrays: dict):
+def _probe(exercise: ExerciseCheck, function: Any, calls: Sequence, arrays: dict):
     """Call `function` once per encoded input; return `(encoded answers, their arrays)`."""
     encoder = Encoder()
     answers: list[dict] = []
@@ -151,7 +151,7 @@ def _probe(exercise: Exercise, function: Any, calls: Sequence, arrays: dict):
     return answers, encoder.arrays
 
 
-def record_answers(exercise: Exercise, function: Any, probe_dir: str) -> None:
+def record_answers(exercise: ExerciseCheck, function: Any, probe_dir: str) -> None:
     """The check cell's work when graded: answer the grader's inputs, write the answers.
 
     Prints `Exercise 1.1: answers recorded for grading`, or why no answers were recorded
@@ -168,7 +168,7 @@ def record_answers(exercise: Exercise, function: Any, probe_dir: str) -> None:
     sys.stdout.flush()
 
 
-def self_check_answers(exercise: Exercise, function: Any, cases: Sequence[Case]) -> ProbeData:
+def self_check_answers(exercise: ExerciseCheck, function: Any, cases: Sequence[Case]) -> ProbeData:
     """The answers of `function` to `cases`, recorded as the sandbox records them.
 
     The inputs and the answers go through the same encoding as when graded, and the

@@ -34,7 +34,7 @@ from typing import Any
 
 from course_lib.checks import records
 from course_lib.checks.contract import CHECKS_PACKAGE, result_line
-from course_lib.checks.exercise import Case, Exercise
+from course_lib.checks.exercise import Case, ExerciseCheck
 from course_lib.checks.records import ProbeError
 from course_lib.checks.report import CheckFailed, format_error
 
@@ -179,15 +179,15 @@ def parse_check_call(
 
 def exercise_of_check_cell(
     check_source: str, exercise: str, packages: tuple[str, ...] = (CHECKS_PACKAGE,)
-) -> Exercise:
-    """The declared `Exercise` a released check cell calls, for exercise `exercise`.
+) -> ExerciseCheck:
+    """The declared `ExerciseCheck` a released check cell calls, for exercise `exercise`.
 
     Raises:
         ValueError: when the cell is not one call of an exercise's check on one name of
             the student's notebook, or checks another exercise.
     """
     function, args, kwargs = parse_check_call(check_source, packages)
-    if not isinstance(function, Exercise):
+    if not isinstance(function, ExerciseCheck):
         raise ValueError(f"{function!r} is not a declared exercise check (see CONTRIBUTING.md).")
     if len(args) != 1 or not isinstance(args[0], StudentName) or kwargs:
         raise ValueError(f"a check call passes one name of the notebook; got {check_source!r}.")
@@ -196,7 +196,7 @@ def exercise_of_check_cell(
     return function
 
 
-def hand_inputs(exercise: Exercise, cases: Sequence[Case], probe_dir: Path) -> None:
+def hand_inputs(exercise: ExerciseCheck, cases: Sequence[Case], probe_dir: Path) -> None:
     """Write only the inputs of `cases` (drawn here: `exercise.cases(seed)`) into `probe_dir`.
 
     Keep the cases to `judge` the answers with: the expected values stay in this process.
@@ -205,7 +205,7 @@ def hand_inputs(exercise: Exercise, cases: Sequence[Case], probe_dir: Path) -> N
     records.write_inputs(probe_dir, exercise.id, calls, arrays)
 
 
-def judge(exercise: Exercise, cases: Sequence[Case], probe_dir: Path) -> Verdict:
+def judge(exercise: ExerciseCheck, cases: Sequence[Case], probe_dir: Path) -> Verdict:
     """Judge the answers the probe recorded for `cases` (in this process).
 
     Raises:

@@ -37,7 +37,7 @@ import course_lib
 from course_lib.checks.contract import CHECKS_PACKAGE
 
 if TYPE_CHECKING:
-    from course_lib.checks.exercise import Exercise
+    from course_lib.checks.exercise import ExerciseCheck
 
 __all__ = ["MACHINERY", "answer_key", "tripwire", "write_package"]
 
@@ -97,7 +97,7 @@ def _private_helpers(module: str, names: Iterable[str]) -> set[str]:
     return found
 
 
-def answer_key(exercises: Iterable[Exercise]) -> dict[tuple[str, str], str]:
+def answer_key(exercises: Iterable[ExerciseCheck]) -> dict[tuple[str, str], str]:
     """`(module, function name) -> AnswerWithheld message` of the exercises' answer keys.
 
     Only course functions count (Keras and NumPy stay the student's to use); each comes
@@ -132,11 +132,11 @@ def answer_key(exercises: Iterable[Exercise]) -> dict[tuple[str, str], str]:
     return keys
 
 
-def _chapter_exercises(exercise: Exercise) -> list[Exercise]:
-    from course_lib.checks.exercise import Exercise
+def _chapter_exercises(exercise: ExerciseCheck) -> list[ExerciseCheck]:
+    from course_lib.checks.exercise import ExerciseCheck
 
     module = sys.modules.get(exercise.__module__)
-    found = [v for v in vars(module).values() if isinstance(v, Exercise)] if module else []
+    found = [v for v in vars(module).values() if isinstance(v, ExerciseCheck)] if module else []
     return found or [exercise]
 
 
@@ -148,7 +148,7 @@ def _raising_code(name: str, message: str) -> types.CodeType:
 
 
 @contextlib.contextmanager
-def tripwire(exercise: Exercise) -> Iterator[None]:
+def tripwire(exercise: ExerciseCheck) -> Iterator[None]:
     """While the block runs, the answer keys of `exercise`'s chapter raise `AnswerWithheld`.
 
     The functions' code is swapped in place, so every way to reach them (an alias, an
@@ -236,7 +236,7 @@ def _package_dir() -> Path:
     return Path(course_lib.__file__).resolve().parent
 
 
-def write_package(target: str | os.PathLike, exercises: Iterable[Exercise]) -> Path:
+def write_package(target: str | os.PathLike, exercises: Iterable[ExerciseCheck]) -> Path:
     """Write a copy of `course_lib` with the answer keys of `exercises` withheld.
 
     Every module of `course_lib/checks/` except the machinery (`MACHINERY`) keeps only its

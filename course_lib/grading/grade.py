@@ -41,7 +41,7 @@ import nbformat
 
 from course_lib.checks import withheld
 from course_lib.checks.contract import CHECKS_PACKAGE, PROBE_DIR_ENV, is_passed
-from course_lib.checks.exercise import Case, Exercise
+from course_lib.checks.exercise import Case, ExerciseCheck
 from course_lib.checks.verdicts import ProbeError, exercise_of_check_cell, hand_inputs, judge
 from course_lib.grading.execute import (
     CellRun,
@@ -202,7 +202,7 @@ class ExercisePlan:
         error: why the released check cell cannot be judged (when `check` is None).
     """
 
-    check: Exercise | None
+    check: ExerciseCheck | None
     cases: tuple[Case, ...] = ()
     error: str = ""
 
