@@ -137,16 +137,30 @@ class Keys:
 
 
 def matches(got: Any, expected: Any, *, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
-    """Whether `got` has the shape of `expected` and is close to it (never raises)."""
+    """Whether `got` has the structure and shape of `expected` and is close to it.
+
+    Dicts match key by key, lists and tuples item by item, the rest as arrays of numbers.
+    Never raises.
+    """
     if isinstance(got, CallFailed | Opaque):
         return False
     try:
+        if isinstance(expected, dict):
+            return (
+                isinstance(got, dict)
+                and set(got) == set(expected)
+                and all(matches(got[k], expected[k], atol=atol, rtol=rtol) for k in expected)
+            )
         got = np.asarray(got, dtype=np.float64)
         expected = np.asarray(expected, dtype=np.float64)
         return got.shape == expected.shape and bool(
             np.allclose(got, expected, atol=atol, rtol=rtol, equal_nan=False)
         )
     except Exception:
+        if isinstance(expected, list | tuple) and isinstance(got, list | tuple):
+            return len(got) == len(expected) and all(
+                matches(g, e, atol=atol, rtol=rtol) for g, e in zip(got, expected, strict=True)
+            )
         return False
 
 
@@ -495,6 +509,7 @@ class Draw:
         checks: Sequence[Check] = (),
         hint: str | None = None,
         shape_hint: str | None = None,
+        mistakes: Sequence[Mistake] | None = None,
         atol: float | None = None,
         rtol: float | None = None,
     ) -> Case:
@@ -518,6 +533,8 @@ class Draw:
             checks: more checks (`Values(of=...)`, `Expect(...)`, ...).
             hint: what to try when the values are wrong and no mistake matches.
             shape_hint: what to try when the shape is wrong.
+            mistakes: the mistakes the `shape` and `values` checks diagnose. Defaults to
+                the exercise's.
             atol: absolute tolerance of the values. Defaults to the exercise's.
             rtol: relative tolerance of the values. Defaults to the exercise's.
 
@@ -530,11 +547,11 @@ class Draw:
         if structure:
             built.append(Structure())
         if shape is not None:
-            built.append(Shape(shape))
+            built.append(Shape(shape, mistakes=mistakes))
         if values is None:
             values = expected is not _REFERENCE or self.exercise.reference is not None
         if values:
-            built.append(Values(expected, exact=exact))
+            built.append(Values(expected, exact=exact, mistakes=mistakes))
         if finite:
             built.append(Finite())
         built += list(checks)

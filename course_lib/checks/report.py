@@ -293,7 +293,8 @@ class CheckReport:
             return self._record(False, message, None)
         got.reported = True
         self._call_errors.add(key)
-        message = f"`{name}`: expected a result, but calling {got.call} raised {got.error}."
+        error = got.error.rstrip(".")
+        message = f"`{name}`: expected a result, but calling {got.call} raised {error}."
         # An unsolved exercise needs its stub replaced before any other hint helps.
         first = (got.hint, hint) if got.unsolved else (hint, got.hint)
         hint = first[0] or first[1] or "call the function yourself on a small input."
