@@ -77,31 +77,37 @@ def _parsed(path: str) -> ast.Module:
 
 
 def _private_helpers(module: str, names: Iterable[str]) -> set[str]:
-    """`names` and the private functions of `module` they use, directly or not."""
-    definitions = {
-        node.name: node
-        for node in _module_tree(module).body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
-    found: set[str] = set()
-    todo = [n for n in names if n in definitions]
-    while todo:
-        name = todo.pop()
-        if name in found:
-            continue
-        found.add(name)
-        for node in ast.walk(definitions[name]):
-            used = node.id if isinstance(node, ast.Name) else None
-            if used and used.startswith("_") and used in definitions and used not in found:
-                todo.append(used)
-    return found
+    """`names` and the private functions of `module` that only they use, directly or not.
+
+    A private helper that any other function (or module-level code) uses stays: the
+    notebook may need that other function (`cells._run` runs every forward pass).
+    """
+    users: dict[str, set[str]] = {}
+    functions: set[str] = set()
+    for node in _module_tree(module).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions.add(node.name)
+        user = node.name if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else ""
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name) and inner.id != user:
+                users.setdefault(inner.id, set()).add(user)
+    withheld = {name for name in names if name in functions}
+    grown = True
+    while grown:
+        grown = False
+        for name in functions - withheld:
+            used_by = users.get(name, set())
+            if name.startswith("_") and used_by and used_by <= withheld:
+                withheld.add(name)
+                grown = True
+    return withheld
 
 
 def answer_key(exercises: Iterable[ExerciseCheck]) -> dict[tuple[str, str], str]:
     """`(module, function name) -> AnswerWithheld message` of the exercises' answer keys.
 
-    Only course functions count (Keras and NumPy stay the student's to use); each comes
-    with the private helpers of its module that it uses.
+    Only course functions count (Keras and NumPy stay the student's to use); with them go
+    the private helpers of their modules that only they use.
 
     Raises:
         ValueError: when a course function in an answer key is not a module-level function.
@@ -120,15 +126,14 @@ def answer_key(exercises: Iterable[ExerciseCheck]) -> dict[tuple[str, str], str]
                     f"Exercise {exercise.id}: the answer key must name module-level functions "
                     f"of course_lib; got {module}.{name}."
                 )
-            for helper in sorted(_private_helpers(module, [name])):
-                message = _withheld_text(f"{module}.{helper}", exercise.id)
-                if helper != name:
-                    message = (
-                        f"{module}.{helper} computes part of {module}.{name}, which answers "
-                        f"Exercise {exercise.id}: it is withheld from your code while this "
-                        "notebook is graded; write your own."
-                    )
-                keys.setdefault((module, helper), message)
+            keys.setdefault((module, name), _withheld_text(f"{module}.{name}", exercise.id))
+    for module in {module for module, _ in keys}:
+        named = sorted(name for m, name in keys if m == module)
+        for helper in sorted(_private_helpers(module, named) - set(named)):
+            keys[(module, helper)] = (
+                f"{module}.{helper} computes part of the answer key ({', '.join(named)}): it "
+                "is withheld from your code while this notebook is graded; write your own."
+            )
     return keys
 
 
