@@ -819,11 +819,11 @@ class ExerciseCheck:
         names = ", ".join(returns)
         if isinstance(answer, tuple | list) and len(answer) == len(returns):
             return None
-        kind = {2: "a pair", 3: "a triple"}.get(len(returns), f"a tuple of {len(returns)}")
+        kind = "a pair " if len(returns) == 2 else ""
         length = f" of length {len(answer)}" if isinstance(answer, tuple | list) else ""
         received = describe(answer) if isinstance(answer, Opaque) else type(answer).__name__
-        message = f"{self.signature} should return {kind} ({names}); got {received}{length}."
-        return _Problem(message, f"no {kind[2:]} ({names}) returned", f"end with `return {names}`.")
+        message = f"{self.signature} should return {kind}({names}); got {received}{length}."
+        return _Problem(message, f"no {kind}({names}) returned", f"end with `return {names}`.")
 
     def part_problem(self, answer: Any, name: str) -> _Problem | None:
         """Why `answer` has no part `name`, or None."""
