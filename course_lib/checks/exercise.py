@@ -151,8 +151,9 @@ def matches(got: Any, expected: Any, *, atol: float = 1e-5, rtol: float = 1e-4) 
                 and set(got) == set(expected)
                 and all(matches(got[k], expected[k], atol=atol, rtol=rtol) for k in expected)
             )
-        got = np.asarray(got, dtype=np.float64)
-        expected = np.asarray(expected, dtype=np.float64)
+        got, expected = np.asarray(got), np.asarray(expected)
+        kind = np.complex128 if "c" in (got.dtype.kind, expected.dtype.kind) else np.float64
+        got, expected = got.astype(kind), expected.astype(kind)
         return got.shape == expected.shape and bool(
             np.allclose(got, expected, atol=atol, rtol=rtol, equal_nan=False)
         )
