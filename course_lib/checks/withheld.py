@@ -7,10 +7,11 @@ of the check modules (everything in `course_lib/checks/` but the checks' machine
 answer key too: references, typical mistakes, the drawing of cases. Two places withhold it:
 
 - **grading** (`write_package`): the grader writes a copy of `course_lib` in which those
-  functions' bodies (and every function of the check modules not marked
+  functions' bodies (and every function and lambda of the check modules not marked
   `@runs_in_notebook`) are replaced by `raise AnswerWithheld("... answers Exercise 1.1
-  ...")`, with no byte code; the sandbox shows that copy where `course_lib` is, so no
-  import, alias, `importlib.reload`, source file or `.pyc` holds the answer;
+  ...")`, and the check modules' computed module-level values (lists of mistakes) by `()`,
+  with no byte code; the sandbox shows that copy where `course_lib` is, so no import,
+  alias, `importlib.reload`, source file or `.pyc` holds the answer;
 - **self-check** (`tripwire`): while the student's function runs, the answer-key
   functions of its chapter raise the same `AnswerWithheld`, so the student learns before
   handing in that their function uses the answer key.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import functools
 import importlib
 import inspect
@@ -200,11 +202,29 @@ class _Redact(ast.NodeTransformer):
             message = _withheld_text(f"{self.module}.{node.name}", None)
         else:
             return node  # kept whole (a marked function, or one outside the answer key)
+        declared = False
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call) and _called(decorator) == "exercise":
+                # The probe needs the exercise's id, the student's function and its call.
+                decorator.keywords = [k for k in decorator.keywords if k.arg in _PROBED]
+                declared = True
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
         node.args = self.visit(node.args)
-        node.body = [self._raise(message)]
+        docstring = ast.get_docstring(node, clean=False)
+        # A check's docstring says what it checks (help(ch1.check_rnn_step)); others go.
+        kept = [ast.Expr(ast.Constant(docstring))] if declared and docstring else []
+        node.body = [*kept, self._raise(message)]
         node.returns = None
         return node
+
+    def visit_Module(self, node):
+        if self.whole_module:
+            for statement in node.body:
+                if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value:
+                    if not _is_plain(statement.value):
+                        # A computed value (a list of mistakes, a factory's result): none.
+                        statement.value = ast.Tuple([], ast.Load())
+        return self.generic_visit(node)
 
     def visit_FunctionDef(self, node):
         return self._function(node)
@@ -226,6 +246,24 @@ class _Redact(ast.NodeTransformer):
         return ast.parse(f"lambda *args, **kwargs: {_stub_call(message)}", mode="eval").body
 
 
+_PROBED = ("student", "call")
+
+
+def _called(call: ast.Call) -> str:
+    return getattr(call.func, "id", getattr(call.func, "attr", ""))
+
+
+def _is_plain(value: ast.expr) -> bool:
+    """Whether a module-level value is a literal, a name or an attribute (kept as written)."""
+    if isinstance(value, ast.Name | ast.Attribute):
+        return True
+    try:
+        ast.literal_eval(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _stub_call(message: str) -> str:
     """The expression that raises `AnswerWithheld(message)` (a lambda cannot `raise`)."""
     return f"__import__('course_lib.checks.contract', fromlist=['x']).withhold({message!r})"
@@ -233,7 +271,7 @@ def _stub_call(message: str) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _redacted_source(path: str, module: str, messages: tuple, whole_module: bool) -> str:
-    tree = _Redact(module, dict(messages), whole_module).visit(_parsed(path))
+    tree = _Redact(module, dict(messages), whole_module).visit(copy.deepcopy(_parsed(path)))
     return _HEADER + ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
