@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib.checks.contract import EXERCISE_ID_PATTERN
 from course_lib.grading.notebook_format import (
     EXERCISE_GRADE_ID,
     NBGRADER_GRADE_ID,
@@ -36,7 +37,9 @@ from course_lib.grading.notebook_format import (
 _STEM = re.compile(r"^(?P<chapter>\d+)_")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 # "Exercise 4.2:", "Exercise 4.2 -", "4.2." at the start of a heading: the table shows the number.
-_EXERCISE_PREFIX = re.compile(r"^(?:exercise\s*)?\d+\.\d+\s*[:.\-\u2013\u2014]?\s*", re.IGNORECASE)
+_EXERCISE_PREFIX = re.compile(
+    rf"^(?:exercise\s*)?{EXERCISE_ID_PATTERN}\s*[:.\-\u2013\u2014]?\s*", re.IGNORECASE
+)
 # "Exercises 4: LSTM" -> "LSTM" when the notebook's title stands in for the chapter's.
 _NOTEBOOK_PREFIX = re.compile(r"^exercises?\s*\d+\s*[:.\-\u2013\u2014]\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`$(*_\[])")

@@ -28,6 +28,7 @@ from typing import NoReturn
 __all__ = [
     "CHECKS_PACKAGE",
     "EXERCISE_ID",
+    "EXERCISE_ID_PATTERN",
     "PROBE_DIR_ENV",
     "AnswerWithheld",
     "is_passed",
@@ -43,11 +44,13 @@ CHECKS_PACKAGE = "course_lib.checks"
 #: The environment variable that names the probe folder: set, check cells only probe.
 PROBE_DIR_ENV = "RNN_COURSE_PROBE_DIR"
 
-_ID = r"\d+\.\d+"
+#: The pattern of an exercise id inside a longer text (a heading, the result line).
+EXERCISE_ID_PATTERN = r"\d+\.\d+"
 #: An exercise id, `"chapter.number"`.
-EXERCISE_ID = re.compile(rf"^{_ID}$")
+EXERCISE_ID = re.compile(rf"^{EXERCISE_ID_PATTERN}$")
 _RESULT_LINE = re.compile(
-    rf"^Exercise (?P<exercise>{_ID}): passed (?P<passed>\d+) of (?P<total>\d+) checks$"
+    rf"^Exercise (?P<exercise>{EXERCISE_ID_PATTERN}): passed (?P<passed>\d+) of "
+    r"(?P<total>\d+) checks$"
 )
 # The two kinds of probe files: what the grader hands in, what the probe hands back.
 _PROBE_KINDS = ("inputs", "answers")

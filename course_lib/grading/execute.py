@@ -50,6 +50,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from course_lib.checks.contract import CHECKS_PACKAGE
 from course_lib.grading.sandbox import GradingFolder, SandboxLimits, run_command, sandbox_command
 
 # Exception name of the reply nbclient fabricates when a cell runs out of time.
@@ -108,7 +109,7 @@ class ExecutionConfig:
     interrupt_grace: float = 10.0
     max_restarts: int = 2
     max_output_chars: int = 100_000
-    check_modules: tuple[str, ...] = ("course_lib.checks",)
+    check_modules: tuple[str, ...] = (CHECKS_PACKAGE,)
     kernel_name: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     startup_timeout: float = 120.0
