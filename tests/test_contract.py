@@ -30,7 +30,7 @@ MARKERS = [
 ]
 EXACT = [contract.CHECKS_PACKAGE]
 # The "passed" rule written out instead of `contract.is_passed`.
-PASSED_RULE = re.compile(r"passed\s*==\s*\w*total|\[1\]\s*==\s*\w*\[2\]\s*>\s*0")
+PASSED_RULE = re.compile(r"passed\s*==\s*[\w.]*total|\[1\]\s*==\s*\w*\[2\]\s*>\s*0")
 
 
 def _sources() -> list[Path]:
