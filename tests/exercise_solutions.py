@@ -74,17 +74,17 @@ def judged(check, function, seed: int | None = None) -> Verdict:
         return judge(check, cases, Path(folder))
 
 
-def passes(check, function, capsys, exercise: str, total: int, **kwargs) -> None:
+def passes(check, function, capsys, exercise: str, total: int) -> None:
     """Assert that `check(function)` prints exactly the success line with `total` checks.
 
     Also when probed and judged: the verdict is full marks.
     """
-    check(function, **kwargs)
+    check(function)
     assert capsys.readouterr().out == f"Exercise {exercise}: passed {total} of {total} checks\n"
     assert judged(check, function) == Verdict(exercise, total, total, "")
 
 
-def fails(check, function, *substrings: str, passed: int | None = None, **kwargs) -> str:
+def fails(check, function, *substrings: str, passed: int | None = None) -> str:
     """Assert that `check(function)` raises `CheckFailed` whose message has every substring.
 
     Args:
@@ -100,7 +100,7 @@ def fails(check, function, *substrings: str, passed: int | None = None, **kwargs
     checks passes and the message has every substring.
     """
     with pytest.raises(CheckFailed) as info:
-        check(function, **kwargs)
+        check(function)
     message = str(info.value)
     for text in substrings:
         assert text in message, f"{text!r} not in the message:\n{message}"
@@ -131,7 +131,6 @@ class CheckCell:
         source: the cell's source, e.g. `"from course_lib.checks import ch4\\n\\n..."`.
         function: the check function the cell calls.
         names: the names of the student's objects the cell passes, e.g. `("lstm_step",)`.
-        kwargs: the literal keyword arguments of the call.
         fixed_by_nature: whether the check says its inputs are fixed by nature (it trains
             a model on the course's data).
     """
@@ -142,7 +141,6 @@ class CheckCell:
     source: str
     function: object
     names: tuple[str, ...]
-    kwargs: dict
 
     @property
     def fixed_by_nature(self) -> bool:
@@ -164,7 +162,7 @@ def check_cells(stem: str) -> list[CheckCell]:
         text = "".join(out.get("text", "") for out in cell.get("outputs", []))
         parsed = parse_result_line(text)
         assert parsed and parsed[1] == parsed[2], f"{stem}: no success line stored for {source!r}"
-        function, args, kwargs = parse_check_call(source)
+        function, args, _ = parse_check_call(source)
         names = tuple(arg.__name__ for arg in args if isinstance(arg, StudentName))
-        cells.append(CheckCell(stem, parsed[0], parsed[2], source, function, names, kwargs))
+        cells.append(CheckCell(stem, parsed[0], parsed[2], source, function, names))
     return cells
