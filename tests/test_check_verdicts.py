@@ -359,3 +359,29 @@ def test_a_declaration_that_cannot_work_is_refused_when_it_is_written():
     nothing = exercise("0.3", student="f(x)")(draw)  # no reference, no expected value
     with pytest.raises(ValueError, match="checks nothing"):
         nothing.cases(None)
+
+
+@runs_in_notebook
+def _given(answer):
+    return answer
+
+
+@exercise(
+    "0.4",
+    student="answer",
+    call=_given,
+    mistakes=[Mistake("c-confuses-h-and-c", "h is the output, c the memory.", lambda: "c")],
+)
+def check_quiz(ex) -> None:
+    """A multiple-choice question: the student's object is a value, handed over by a call."""
+    ex.case("the answer to question 1", expected="b", exact=True)
+
+
+def test_a_multiple_choice_answer_is_a_value_through_a_call(monkeypatch, tmp_path):
+    check_quiz("b")
+    with pytest.raises(CheckFailed) as info:
+        check_quiz("c")
+    assert "h is the output" in str(info.value) and info.value.diagnoses == ("c-confuses-h-and-c",)
+    cases = graded(monkeypatch, tmp_path, "c", check=check_quiz)
+    verdict = judge(check_quiz, cases, tmp_path)
+    assert (verdict.passed, verdict.diagnoses) == (0, ("c-confuses-h-and-c",))

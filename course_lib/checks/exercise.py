@@ -628,7 +628,8 @@ class _Judging:
                 wrong = self.view(check, wrong)
             except Exception:
                 continue
-            if matches(got, wrong, atol=atol, rtol=rtol):
+            exact = getattr(check, "exact", False)
+            if _equal(got, wrong) if exact else matches(got, wrong, atol=atol, rtol=rtol):
                 return mistake
         return None
 

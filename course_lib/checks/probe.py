@@ -70,7 +70,7 @@ def call_safely(function: Any, args: tuple, kwargs: dict, name: str, call=None):
     """Call the student's `function` on `args`, `kwargs`; never raise but `KeyboardInterrupt`.
 
     Args:
-        function: the student's function.
+        function: the student's function (or, with a `call`, any object of theirs).
         args: positional arguments (the call may change them: pass copies).
         kwargs: keyword arguments.
         name: the function's name in messages.
@@ -85,7 +85,7 @@ def call_safely(function: Any, args: tuple, kwargs: dict, name: str, call=None):
     'ZeroDivisionError: division by zero'
     """
     __tracebackhide__ = True
-    if not callable(function):
+    if call is None and not callable(function):  # a `call` may take a value (an answer)
         return records.FailedCall(
             f"{name} is not a function; got {describe(function)}", False
         ), None
