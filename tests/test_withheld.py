@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import json
 import os
+import py_compile
 import shutil
 import stat
 import subprocess
@@ -259,6 +261,8 @@ def attacked(tmp_path_factory):
     _submission(students / "reload", "01_sequences_hidden_state.ipynb", RELOAD)
     _submission(students / "seed", "03_simple_rnn.ipynb", SEED)
     (students / "seed" / "attack.txt").write_text(ATTACK_SOURCE)
+    # An installed package holds its byte code (this checkout may not have written it).
+    py_compile.compile(cells.__file__, cfile=importlib.util.cache_from_source(cells.__file__))
     rows = {}
     for mode, sandbox in (("sandbox", True), ("no-sandbox", False)):
         config = ExecutionConfig(sandbox=sandbox, cell_timeout=240, notebook_timeout=900)

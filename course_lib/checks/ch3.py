@@ -22,7 +22,7 @@ import numpy as np
 from course_lib import cells, datasets
 from course_lib.checks.common import (
     FORECASTS,
-    forecaster_checks,
+    forecasting_case,
     independent_windows,
     keras_model,
     train_and_forecast,
@@ -434,15 +434,12 @@ def check_simple_rnn_model(ex) -> None:
         inputs_rng=ex.rng(3),
         targets_rng=ex.rng(4),
     )
-    ex.case(
+    forecasting_case(
+        ex,
         "a SimpleRNN trained on task_data()",
-        data.X_train,
-        data.y_train,
-        data.X_val,
-        data.y_val,
+        data,
         X_test,
-        values=False,
-        checks=forecaster_checks(
-            X_test, y_test, layer_types=("SimpleRNN",), max_ratio=MAX_MSE_RATIO
-        ),
+        y_test,
+        layer_types=("SimpleRNN",),
+        max_ratio=MAX_MSE_RATIO,
     )

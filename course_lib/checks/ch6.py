@@ -23,7 +23,7 @@ import numpy as np
 from course_lib import datasets
 from course_lib.checks.common import (
     FORECASTS,
-    forecaster_checks,
+    forecasting_case,
     independent_windows,
     train_and_forecast,
 )
@@ -433,21 +433,15 @@ def check_forecaster(ex) -> None:
         inputs_rng=ex.rng(6),
         targets_rng=ex.rng(7),
     )
-    ex.case(
+    forecasting_case(
+        ex,
         "a recurrent model trained on forecast_data()",
-        data.X_train,
-        data.y_train,
-        data.X_val,
-        data.y_val,
+        data,
         X_test,
-        values=False,
-        checks=forecaster_checks(
-            X_test,
-            y_test,
-            layer_types=("SimpleRNN", "LSTM", "GRU"),
-            max_ratio=MAX_MSE_RATIO,
-            last_step_ratio=MAX_MSE_RATIO,
-        ),
+        y_test,
+        layer_types=("SimpleRNN", "LSTM", "GRU"),
+        max_ratio=MAX_MSE_RATIO,
+        last_step_ratio=MAX_MSE_RATIO,
     )
 
 

@@ -4,7 +4,7 @@ Random weights of a recurrent cell in Keras's layout (`cell_weights`), Keras mod
 from data (`keras_model`), and what the forecasting exercises (3.4 and 6.3) share: the
 call that trains the student's model and forecasts (`train_and_forecast`, which runs in
 the student's notebook), test windows drawn independently of one another
-(`independent_windows`), and the checks of the forecasts (`forecaster_checks`).
+(`independent_windows`), and the case that checks the forecasts (`forecasting_case`).
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
 """
@@ -21,7 +21,7 @@ from course_lib.checks.exercise import Check, Expect, Finite, Keys, Shape, runs_
 __all__ = [
     "FORECASTS",
     "cell_weights",
-    "forecaster_checks",
+    "forecasting_case",
     "independent_windows",
     "keras_layers",
     "keras_model",
@@ -178,20 +178,34 @@ def independent_windows(
     return X.astype(np.float32), y.astype(np.float32)
 
 
-def forecaster_checks(
+def forecasting_case(
+    ex,
+    name: str,
+    data,
     X_test: np.ndarray,
     y_test: np.ndarray,
     *,
     layer_types: tuple[str, ...],
     max_ratio: float,
     last_step_ratio: float | None = None,
-) -> list[Check]:
-    """The checks of a trained forecaster's answer (`train_and_forecast`): 5, or 6 with
-    `last_step_ratio`.
+) -> None:
+    """Declare the case of a forecaster (3.4, 6.3): 5 checks, or 6 with `last_step_ratio`.
 
-    The model is a `keras.Model` with a recurrent layer of one of `layer_types`, its
-    forecasts have the shape of `y_test` and are finite, and their MSE is at most
-    `max_ratio` times the persistence forecast's (and so is the MSE of the last step).
+    The student's function trains on `data` (`train_and_forecast`, in the notebook) and
+    forecasts `X_test`; the targets `y_test` stay here. The model is a `keras.Model` with a
+    recurrent layer of one of `layer_types`, its forecasts have the shape of `y_test` and
+    are finite, and their MSE is at most `max_ratio` times the persistence forecast's (and
+    so is the MSE of the last step).
+
+    Args:
+        ex: the declaration's `Draw`.
+        name: the case's name.
+        data: the training data (`datasets.ForecastingData`).
+        X_test: test windows, `(n, window, 1)`.
+        y_test: their targets, `(n, horizon)`.
+        layer_types: the recurrent layers the model may use.
+        max_ratio: the largest test MSE, as a fraction of persistence's.
+        last_step_ratio: the same for the last step of the horizon. Defaults to None.
     """
     horizon = y_test.shape[1]
     persistence = baselines.persistence_forecast(X_test, horizon)
@@ -258,4 +272,5 @@ def forecaster_checks(
                 "that covers at least one period.",
             )
         )
-    return checks
+    training = (data.X_train, data.y_train, data.X_val, data.y_val)
+    ex.case(name, *training, X_test, values=False, checks=checks)
