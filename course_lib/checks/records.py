@@ -1,13 +1,14 @@
-"""What a check's probe records: the student's answers as plain data, never as objects.
+"""What crosses the grading sandbox: a check's inputs and the student's answers, as data.
 
-When the grader runs a notebook, each check cell only *probes*: `CheckReport.call` calls the
-student's function and records what came back. This module turns such a result into data
-(JSON for numbers, strings, containers and the shape of things; NumPy arrays stored apart
-in an `.npz` file), writes it next to the other exercises' records, and reads it back in the
-grader's own process, where nothing is unpickled and everything is validated: types,
-nesting, sizes. A value that is not data (a Keras model, a function) is recorded as an
-`Opaque` description; a call that raised as a `FailedCall` (the exception's type and
-message).
+When the grader runs a notebook it writes each exercise's inputs into the probe folder
+(`<exercise>.inputs.json` and `.npz`, `write_inputs`); the check cell, in the sandbox, reads
+them (`load_inputs`), calls the student's function (`course_lib.checks.probe`) and writes
+what came back (`<exercise>.answers.json` and `.npz`, `write_answers`); the grader reads the
+answers back in its own process (`load_answers`), where nothing is unpickled and everything
+is validated: types, nesting, sizes. This module turns values into data (JSON for numbers,
+strings, containers and the shape of things; NumPy arrays stored apart in an `.npz`
+file). A value that is not data (a Keras model, a function) is recorded as an `Opaque`
+description; a call that raised as a `FailedCall` (the exception's type and message).
 
 Encoded values (the JSON side):
 
