@@ -1,11 +1,7 @@
-"""Diagrams of recurrent cells, drawn with matplotlib: the course's own figures.
+"""Diagrams of recurrent cells: one step of a SimpleRNN, the unrolled chain, LSTM and GRU.
 
-Every function draws on an `Axes` (a new figure when `ax` is None), turns the axis
-frame off and returns the `Axes`, so a notebook can place a diagram in a grid of
-subplots or give it a title. The drawings follow Keras's conventions: an LSTM's gates
-are i, f, c (candidate), o and a GRU keeps the old state in proportion `z`,
-`h_t = z_t * h_{t-1} + (1 - z_t) * candidate`.
-
+The drawings follow Keras's conventions: an LSTM's gates are i, f, c (candidate), o and
+a GRU keeps the old state in proportion `z`, `h_t = z_t * h_{t-1} + (1 - z_t) * candidate`.
 Boxes are layers with weights (a matrix product then an activation); circles are
 element-wise operations (multiply, add, `1 -`, `tanh`).
 

@@ -51,7 +51,7 @@ def draw_bptt(timesteps: int = 4, ax: Any = None) -> Any:
     `delta_t h_{t-1}^T` to the gradient of the shared weights `W_h`.
 
     Args:
-        timesteps: number of steps to draw, 2 to 8. Defaults to 4.
+        timesteps: number of steps to draw, 3 to 8. Defaults to 4.
         ax: matplotlib `Axes` to draw on. Defaults to None (a new figure).
 
     Returns:
@@ -59,7 +59,7 @@ def draw_bptt(timesteps: int = 4, ax: Any = None) -> Any:
         backward ones `"gradient"`.
 
     Raises:
-        ValueError: if `timesteps` is not an integer in [2, 8], or `ax` is not an Axes.
+        ValueError: if `timesteps` is not an integer in [3, 8], or `ax` is not an Axes.
 
     Example:
     >>> from course_lib.diagrams import draw_bptt
@@ -67,7 +67,7 @@ def draw_bptt(timesteps: int = 4, ax: Any = None) -> Any:
 
     Introduced in Chapter 2 (Training through time; vanishing and exploding gradients).
     """
-    timesteps = check_int(timesteps, "timesteps", minimum=2, maximum=8)
+    timesteps = check_int(timesteps, "timesteps", minimum=3, maximum=8)
     ax = new_axes(ax, (2.1 + 1.55 * (timesteps + 1), 5.6))
     step, half_w, half_h = 3.0, 0.7, 0.5
     xs = step * np.arange(timesteps)  # centres of the cells
@@ -105,10 +105,10 @@ def draw_bptt(timesteps: int = 4, ax: Any = None) -> Any:
     box(
         ax,
         ((x0 + x1) / 2, 2.2),
-        "$\\partial L / \\partial W_h = \\sum_t\\, \\delta_t\\, h_{t-1}^\\top$"
+        "$\\partial L / \\partial W_h = \\Sigma_t\\, \\delta_t\\, h_{t-1}^\\top$"
         "   (the weights are shared: one term per step)",
         width=x1 - x0,
-        height=0.9,
+        height=0.8,
         color="white",
         edgecolor=GRADIENT,
         fontsize=11,
@@ -173,7 +173,7 @@ def draw_stream_windows(streams: int = 3, windows: int = 4, window: int = 4, ax:
 
     # The text strip: one cell per window, in text order, coloured by stream.
     col, row = 2.6, 0.9  # distance between two batch columns, two batch rows
-    width = col * (windows - 1) + 1.9  # the strip is as wide as the batches
+    width = max(col * (windows - 1) + 1.9, 1.7 * streams)  # room for the streams' labels
     cell = width / (streams * windows)
     y_strip = 1.55
     label(ax, (-0.95 - 0.25, y_strip), "text", fontsize=11, ha="right")
@@ -181,16 +181,16 @@ def draw_stream_windows(streams: int = 3, windows: int = 4, window: int = 4, ax:
         for k in range(windows):
             x = -0.95 + (s * windows + k + 0.5) * cell
             box(ax, (x, y_strip), str(k), width=cell, height=0.55, color=STREAMS[s], fontsize=10)
-        first, last = s * windows * window, (s + 1) * windows * window - 1
         x_mid = -0.95 + (s + 0.5) * windows * cell
-        label(ax, (x_mid, y_strip + 0.55), f"stream {s}: ids {first}\u2013{last}", fontsize=10)
+        label(ax, (x_mid, y_strip + 0.55), f"stream {s}", fontsize=10)
     label(
         ax,
-        (-0.95 + width / 2, y_strip - 0.6),
+        (-0.95, y_strip - 0.6),
         "each window of the text is marked with the batch it goes to",
         fontsize=10,
         color=MUTED,
         style="italic",
+        ha="left",
     )
 
     # The batches: column k is batch k, row b its row b = window k of stream b.
@@ -208,7 +208,7 @@ def draw_stream_windows(streams: int = 3, windows: int = 4, window: int = 4, ax:
             if k + 1 < windows:
                 wire(ax, [(x + 0.95, y), (x + col - 0.95, y)], color=STATE, lw=2, gid="state")
             if k == 0:
-                label(ax, (x - 1.2, y), f"row {b}", fontsize=11, ha="right")
+                label(ax, (x - 1.2, y), f"row {b}\n(stream {b})", fontsize=10.5, ha="right")
     y_note = y_top - (streams - 1) * row - 0.75
     note = "$\\rightarrow$  the state $h$ that ends a row starts the same row of the next batch"
     label(ax, (-0.95, y_note), note, fontsize=10, ha="left", color=STATE)
@@ -220,7 +220,7 @@ def draw_stream_windows(streams: int = 3, windows: int = 4, window: int = 4, ax:
         ha="left",
         color=MUTED,
     )
-    left = -0.95 - 1.1
+    left = -0.95 - 1.6
     return finish(ax, (left, max(width - 0.95, 9.0) + 0.3), (y_note - 0.75, y_strip + 0.9))
 
 
