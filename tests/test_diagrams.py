@@ -374,8 +374,9 @@ def test_attention_default_weights_sum_to_one_and_grow():
         ({"weights": [0.2, 0.2, 0.2]}, "summing to 1; got \\[0.2, 0.2, 0.2\\]"),
         ({"weights": [np.nan, 0.5, 0.5]}, "`weights` must hold finite numbers"),
         ({"weights": [[0.5, 0.5]]}, "`weights` must be 1-D \\(words,\\)"),
-        ({"source": "a b c d e f g"}, "`source` must be a string of 1 to 6 words"),
-        ({"source": ["seven"]}, "`source` must be a string of 1 to 6 words; got list"),
+        ({"source": "a b c d e f g"}, "`source` must be a string of 2 to 6 words"),
+        ({"source": "seven"}, "`source` must be a string of 2 to 6 words; got str 'seven'"),
+        ({"source": ["seven", "five"]}, "`source` must be a string of 2 to 6 words; got list"),
     ],
 )
 def test_attention_rejects_bad_weights_and_sources(kwargs, message):
@@ -423,7 +424,7 @@ def test_stream_layout_rejects_bad_sizes(kwargs, name):
 
 
 @pytest.mark.parametrize(
-    "timesteps, block, blocks", [(16, 4, 4), (10, 4, 3), (2, 2, 1), (32, 8, 4)]
+    "timesteps, block, blocks", [(16, 4, 4), (12, 4, 3), (13, 4, 4), (17, 8, 3), (32, 8, 4)]
 )
 def test_blocked_scan_draws_the_blocks_of_the_library(timesteps, block, blocks):
     from course_lib.mingru import scan_blocks
@@ -444,7 +445,7 @@ def test_blocked_scan_draws_the_blocks_of_the_library(timesteps, block, blocks):
     assert any(f"padded with {padding} identity steps" in t for t in texts) == bool(padding)
 
 
-@pytest.mark.parametrize("bad", [1, 33, 16.0])
+@pytest.mark.parametrize("bad", [11, 33, 16.0])
 def test_blocked_scan_rejects_bad_timesteps(bad):
     with pytest.raises(ValueError, match="`timesteps`"):
         diagrams.draw_blocked_scan(timesteps=bad)

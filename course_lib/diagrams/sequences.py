@@ -184,11 +184,13 @@ def _tokens(value: Any, name: str, *, most: int) -> list[str]:
     return list(value)
 
 
-def _words(source: Any, *, most: int) -> list[str]:
-    """The words of `source`, 1 to `most` of them."""
+def _words(source: Any, *, fewest: int = 1, most: int) -> list[str]:
+    """The words of `source`, `fewest` to `most` of them."""
     words = source.split() if isinstance(source, str) else []
-    if not 1 <= len(words) <= most:
-        raise ValueError(f"`source` must be a string of 1 to {most} words; got {describe(source)}.")
+    if not fewest <= len(words) <= most:
+        raise ValueError(
+            f"`source` must be a string of {fewest} to {most} words; got {describe(source)}."
+        )
     return words
 
 
@@ -350,7 +352,7 @@ def draw_attention(
 
     Args:
         ax: matplotlib `Axes` to draw on. Defaults to None (a new figure).
-        source: the source words, 1 to 6. Defaults to `"seven triple five"`.
+        source: the source words, 2 to 6. Defaults to `"seven triple five"`.
         weights: the attention weights to draw, one per word, non-negative and summing
             to 1, or None: weights growing towards the last word, for illustration.
             Defaults to None.
@@ -370,7 +372,7 @@ def draw_attention(
     """
     from matplotlib.patches import Rectangle
 
-    words = _words(source, most=6)
+    words = _words(source, fewest=2, most=6)
     if weights is None:
         weights = np.exp(np.arange(len(words), dtype=float))
         weights /= weights.sum()
@@ -383,7 +385,7 @@ def draw_attention(
     pitch, size = 2.0, 0.62
     xs = pitch * np.arange(len(words))  # (W,) the encoder's steps
     x_dec = xs[-1] + 3.6  # the decoder's step
-    left, right = xs[0] - 2.0, x_dec + 2.2
+    left, right = xs[0] - 2.0 - 0.3 * (len(words) == 2), x_dec + 2.2
     ax = new_axes(ax, (0.6 * (right - left), 7.6))
     y_values, y_query, y_score, y_soft, y_bar, y_sum = 0.85, 1.45, 2.35, 3.45, 4.15, 6.0
     score_color = "#ead1e3"
@@ -431,20 +433,23 @@ def draw_attention(
         )
     wire(ax, [(x_dec - 1.35, 0.0), (x_dec - size / 2, 0.0)], lw=1.2)
     label(ax, (x_dec - 0.95, 0.3), "$s_{t-1}$", fontsize=11)
-    # The values: every k_j, to the weighted sum.
+    # The softmax and the weighted sum span the source; the values reach the sum's left end.
+    x_mid = (xs[0] + xs[-1]) / 2
+    soft_w, sum_w = max(xs[-1] - xs[0] + 1.6, 4.6), max(xs[-1] - xs[0] + 2.4, 4.6)
+    x_side = min(xs[0] - 1.55, x_mid - sum_w / 2 - 0.35)  # where the values go up
     wire(
         ax,
         [
             (xs[-1] - 0.25, y_values),
-            (xs[0] - 1.55, y_values),
-            (xs[0] - 1.55, y_sum),
-            (xs[0] - 1.2, y_sum),
+            (x_side, y_values),
+            (x_side, y_sum),
+            (x_mid - sum_w / 2, y_sum),
         ],
         lw=1.2,
     )
     label(
         ax,
-        (xs[0] - 1.7, (y_values + y_sum) / 2),
+        (x_side - 0.15, (y_values + y_sum) / 2),
         "every $k_j$",
         fontsize=10.5,
         ha="right",
@@ -452,18 +457,18 @@ def draw_attention(
     )
     box(
         ax,
-        ((xs[0] + xs[-1]) / 2, y_soft),
+        (x_mid, y_soft),
         "softmax over the source words",
-        width=xs[-1] - xs[0] + 1.6,
+        width=soft_w,
         height=0.55,
         color=NODE,
         fontsize=10.5,
     )
     box(
         ax,
-        ((xs[0] + xs[-1]) / 2, y_sum),
+        (x_mid, y_sum),
         "context  $c_t = \\Sigma_j\\, a_j\\, k_j$",
-        width=xs[-1] - xs[0] + 2.4,
+        width=sum_w,
         height=0.6,
         color=NODE,
         fontsize=11.5,
@@ -478,7 +483,7 @@ def draw_attention(
     label(ax, (x_dec - 0.15, y_query + 0.25), "query $s_t$", fontsize=11, color=STATE, ha="right")
     y_comb, y_out = y_sum, y_sum + 1.2
     wire(ax, [(x_dec, size / 2), (x_dec, y_comb - 0.3)], lw=1.6, color=STATE)
-    sum_right = (xs[0] + xs[-1]) / 2 + (xs[-1] - xs[0] + 2.4) / 2
+    sum_right = x_mid + sum_w / 2
     wire(ax, [(sum_right, y_sum), (x_dec - 1.3, y_comb)], lw=1.6)
     label(ax, ((sum_right + x_dec - 1.3) / 2, y_sum + 0.25), "$c_t$", fontsize=12)
     box(

@@ -236,7 +236,7 @@ def draw_blocked_scan(timesteps: int = 16, ax: Any = None) -> Any:
     The numbers in the squares say in which sequential step a value is computed.
 
     Args:
-        timesteps: number of steps T to draw, 2 to 32. Defaults to 16.
+        timesteps: number of steps T to draw, 12 to 32 (3 or 4 blocks). Defaults to 16.
         ax: matplotlib `Axes` to draw on. Defaults to None (a new figure).
 
     Returns:
@@ -244,17 +244,17 @@ def draw_blocked_scan(timesteps: int = 16, ax: Any = None) -> Any:
         those of pass 2 `"pass 2"`, of the fix-up `"fix-up"`, and padded steps `"padding"`.
 
     Raises:
-        ValueError: if `timesteps` is not an integer in [2, 32], or `ax` is not an Axes.
+        ValueError: if `timesteps` is not an integer in [12, 32], or `ax` is not an Axes.
 
     Example:
     >>> from course_lib.diagrams import draw_blocked_scan
-    >>> ax = draw_blocked_scan(timesteps=10)
+    >>> ax = draw_blocked_scan(timesteps=12)
 
     Introduced in Chapter 9a (From gates to linear recurrences).
     """
     from course_lib.mingru import scan_blocks
 
-    timesteps = check_int(timesteps, "timesteps", minimum=2, maximum=32)
+    timesteps = check_int(timesteps, "timesteps", minimum=12, maximum=32)
     block, n_blocks = scan_blocks(timesteps)
     size, pitch, gap = 0.7, 0.98, 1.0  # a step's square, its distance to the next, between blocks
     block_width = (block - 1) * pitch + size
@@ -351,16 +351,17 @@ def draw_blocked_scan(timesteps: int = 16, ax: Any = None) -> Any:
     padding = n_blocks * block - timesteps
     lines = [
         f"T = {timesteps} steps in {n_blocks} blocks of C = {block}: {block} + {n_blocks} ="
-        f" {block + n_blocks} sequential steps and a fix-up, instead of {timesteps}.",
-        "Pass 1 runs the recurrence inside every block at once, each from 0: $\\tilde h_t$."
-        " Pass 2 carries the state from block end to block end.",
-        "The fix-up adds to every step the state $h^{\\mathrm{in}}$ that ends the block before,"
-        " times the product $P_t$ of $a$ since its block began:",
-        "$h_t = \\tilde h_t + P_t\\, h^{\\mathrm{in}}$."
-        "  The numbers say in which sequential step a value is computed.",
+        f" {block + n_blocks} sequential steps and a fix-up,",
+        f"instead of {timesteps}. The number in a square says in which sequential step it is"
+        " computed.",
+        "Pass 1: inside every block at once, each from 0 ($\\tilde h_t$). Pass 2: from block"
+        " end to block end.",
+        "Fix-up: $h_t = \\tilde h_t + P_t\\, h^{\\mathrm{in}}$, where $h^{\\mathrm{in}}$ ends"
+        " the block before and $P_t$",
+        "is the product of $a$ since the block began.",
     ]
     if padding:
-        lines.insert(1, f"The last block is padded with {padding} identity steps (dashed).")
+        lines.insert(2, f"The last block is padded with {padding} identity steps (dashed).")
     for i, line in enumerate(lines):
         label(ax, (left, y3 - 1.0 - 0.52 * i), line, fontsize=10.5, ha="left")
     return finish(ax, (left, right + 0.4), (y3 - 1.0 - 0.52 * len(lines), y1 + 1.1))
