@@ -53,6 +53,7 @@ ALIASES = {
     "course_lib.mingru.combine": ("MinGRU", "MinLSTM"),
     "course_lib.mingru.loop_scan": ("MinGRU", "MinLSTM"),
     "course_lib.mingru.blocked_scan": ("MinGRU", "MinLSTM"),
+    "course_lib.mingru.scan_blocks": ("MinGRU", "MinLSTM", "draw_blocked_scan"),
 }
 
 _CHAPTER = r"Chapter (\d+[a-z]?)"
