@@ -314,7 +314,9 @@ def test_a_course_under_tmp_is_still_seen(tmp_path, monkeypatch):
     assert str(copy).startswith("/tmp/")
     sandbox.check_available()  # imports course_lib inside the sandbox
     with GradingFolder() as folder:
-        code = "import course_lib; open('where', 'w').write(course_lib.__file__)"
+        code = (
+            f"import course_lib; open({sandbox.SANDBOX_RESULT!r}, 'w').write(course_lib.__file__)"
+        )
         argv = sandbox.sandbox_command(folder, [sys.executable, "-c", code])
         assert sandbox.run_command(argv, timeout=60)[0] == 0
-        assert (folder.work / "where").read_text() == str(copy / "__init__.py")
+        assert folder.result.read_text() == str(copy / "__init__.py")
