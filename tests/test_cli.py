@@ -136,7 +136,7 @@ def test_grade_rejects_bad_arguments(tmp_path, capsys):
 def test_grade_stops_before_grading_when_the_sandbox_is_unavailable(tmp_path, capsys, monkeypatch):
     from course_lib.grading import sandbox
 
-    def unavailable():
+    def unavailable(limits=None):
         raise sandbox.SandboxUnavailable("the grading sandbox needs Linux (bubblewrap); ...")
 
     monkeypatch.setattr(sandbox, "check_available", unavailable)

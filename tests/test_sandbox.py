@@ -9,6 +9,7 @@ fail. (The two runs are shared by the tests: a kernel start costs seconds.)
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -31,7 +32,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-LIMITS = SandboxLimits(memory_bytes=4 * 1024**3, processes=100, file_bytes=1024**2)
+LIMITS = SandboxLimits(
+    memory_bytes=2 * 1024**3, processes=100, file_bytes=1024**2, disk_bytes=16 * 1024**2
+)
+TOKEN = f"planted-canvas-token-{uuid.uuid4().hex}"  # in the grader's environment during the runs
 ATTACKS = {
     "write": """
         results = []
@@ -120,6 +124,61 @@ ATTACKS = {
         except OSError as error:
             print("refused:", error.errno)
     """,
+    "environment": """
+        import os
+        pid1, seen = 0, []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    data = open(f"/proc/{{pid}}/environ", "rb").read()
+                except OSError:
+                    continue
+                pid1 = len(data) if pid == "1" else pid1
+                if {token!r}.encode() in data:
+                    seen.append(pid)
+        print("read pid 1:", pid1 > 0)
+        print("token seen:", bool(seen))
+    """,
+    "disk": """
+        import os
+        written = []
+        for place in (".", "/tmp", "/dev/shm"):  # 24 files of 1 MiB, each under the file limit
+            count = 0
+            for i in range(24):
+                try:
+                    with open(os.path.join(place, f"{tag}-{{i}}"), "wb") as handle:
+                        handle.write(b"x" * 1024**2)
+                    count += 1
+                except OSError:
+                    break
+            written.append(count)
+        print(*written)
+        if {sandboxed}:  # the teacher's own / is not for a test to write in
+            for path in ("/{tag}", "/dev/{tag}"):
+                try:
+                    open(path, "w").write("x")
+                    print("wrote", path)
+                except OSError as error:
+                    print(error.errno)
+    """,
+    "memory in total": """
+        import os, signal, time
+        children = []
+        for _ in range(4):  # 4 x 600 MiB, each under the 2 GiB per-process limit
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    block = b"x" * (600 * 1024**2)
+                    time.sleep(4)
+                    os._exit(0)
+                finally:
+                    os._exit(1)  # refused by the per-process limit (MemoryError)
+            children.append(pid)
+        ends = [os.waitpid(pid, 0)[1] for pid in children]
+        print("held", sum(os.waitstatus_to_exitcode(e) == 0 for e in ends),
+              "killed", sum(os.waitstatus_to_exitcode(e) == -signal.SIGKILL for e in ends),
+              "refused", sum(os.waitstatus_to_exitcode(e) == 1 for e in ends))
+    """,
 }
 
 
@@ -153,11 +212,20 @@ class Listener:
         self.server.close()
 
 
-def _run(sources, sandboxed: bool):
+def _run(sources, sandboxed: bool, env=None, measure=None):
+    """Execute cells of `sources` as the grader does; `measure(folder)` before it is removed."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     config = ExecutionConfig(sandbox=sandboxed, limits=LIMITS, cell_timeout=60)
     with GradingFolder() as folder:
-        return execute_job(nb, folder, config)
+        runs = execute_job(nb, folder, config, env=env)
+        if measure is not None:
+            measure(folder)
+        return runs
+
+
+def _measure(host: dict, folder: GradingFolder) -> None:
+    """Bytes the execution left under the grading folder (the grader's disk)."""
+    host["bytes"] = sum(p.lstat().st_size for p in folder.root.rglob("*") if p.is_file())
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +233,7 @@ def attacked():
     """Run every attack in the sandbox and without it; return what each cell printed."""
     sandbox.check_available()  # CI installs bubblewrap: fail here, never skip
     base = ROOT / f".planted-{uuid.uuid4().hex[:8]}"  # the teacher's files, in the repository
+    tag = f"rnn-course-attack-{base.name[9:]}"
     (base / "submissions" / "bob").mkdir(parents=True)
     listener = Listener()
     course_file = Path(sandbox.course_package_dir()) / "checks" / f"planted_{base.name[9:]}.py"
@@ -182,10 +251,16 @@ def attacked():
         paths["bob"].write_text("bob's answers")
         values = {k: str(v) for k, v in paths.items()}
         values.update(home=str(Path.home()), root=str(ROOT), port=listener.port)
-        sources = [textwrap.dedent(cell).format(**values) for cell in ATTACKS.values()]
+        values.update(token=TOKEN, tag=tag)
+        os.environ["CANVAS_API_TOKEN"] = TOKEN  # the teacher's token, in the grader's environment
         outcome = {}
         for mode, sandboxed in (("sandbox", True), ("no-sandbox", False)):
-            runs = _run(sources, sandboxed)
+            sources = [
+                textwrap.dedent(cell).format(**values, sandboxed=sandboxed)
+                for cell in ATTACKS.values()
+            ]
+            host: dict[str, int] = {}
+            runs = _run(sources, sandboxed, measure=functools.partial(_measure, host))
             time.sleep(5)  # give a detached process the time to act
             outcome[mode] = {
                 "runs": dict(zip(ATTACKS, runs, strict=True)),
@@ -194,14 +269,24 @@ def attacked():
                 "target": paths["target"].exists(),
                 "course_file": course_file.exists(),
                 "marker": paths["marker"].exists(),
+                "host bytes": host["bytes"],
+                "host files": len(_planted_files(tag)),
             }
-            for path in (paths["target"], paths["marker"], course_file):
+            for path in (paths["target"], paths["marker"], course_file, *_planted_files(tag)):
                 path.unlink(missing_ok=True)
         yield outcome
     finally:
+        os.environ.pop("CANVAS_API_TOKEN", None)
         listener.close()
         course_file.unlink(missing_ok=True)
+        for path in _planted_files(tag):
+            path.unlink(missing_ok=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _planted_files(tag: str) -> list[Path]:
+    """What the disk attack wrote into the host's /tmp and /dev/shm (never its /)."""
+    return [*Path("/tmp").glob(f"{tag}-*"), *Path("/dev/shm").glob(f"{tag}-*")]
 
 
 def test_every_attack_ran(attacked):
@@ -269,6 +354,37 @@ def test_processes_past_the_limit_fail_inside(attacked):
 def test_files_past_the_size_limit_fail_inside(attacked):
     assert attacked["sandbox"]["out"]["file size"] == "refused: 27"  # EFBIG
     assert attacked["no-sandbox"]["out"]["file size"] == "wrote 3 MiB"
+
+
+def test_nothing_of_the_teachers_environment_reaches_the_sandbox(attacked):
+    """bwrap's own process 1 once carried the grader's whole environment (/proc/1/environ)."""
+    assert attacked["sandbox"]["out"]["environment"].splitlines() == [
+        "read pid 1: True",  # the test looked where the token used to be
+        "token seen: False",
+    ]
+    assert "token seen: True" in attacked["no-sandbox"]["out"]["environment"]
+
+
+def test_disk_is_bounded_in_total_and_nothing_lands_on_the_graders_disk(attacked):
+    """Many files, each under the file-size limit, in the working folder, /tmp and /dev/shm."""
+    inside = attacked["sandbox"]
+    written = [int(n) for n in inside["out"]["disk"].splitlines()[0].split()]
+    assert all(n <= 16 for n in written), written  # 16 MiB each: --disk-limit
+    assert inside["out"]["disk"].splitlines()[1:] == ["30", "30"]  # EROFS: / and /dev
+    assert inside["host bytes"] < 1024**2 and inside["host files"] == 0
+    outside = attacked["no-sandbox"]
+    assert outside["out"]["disk"] == "24 24 24"
+    assert outside["host bytes"] >= 24 * 1024**2 and outside["host files"] == 48
+
+
+def test_memory_is_bounded_in_total(attacked):
+    """Processes each under the per-process limit, together above the sandbox's limit."""
+    held, killed, refused = (
+        int(n) for n in attacked["sandbox"]["out"]["memory in total"].split()[1::2]
+    )
+    assert (refused, held + killed) == (0, 4), (held, killed, refused)  # each was allowed...
+    assert killed >= 1  # ...and the cgroup stopped them together
+    assert attacked["no-sandbox"]["out"]["memory in total"] == "held 4 killed 0 refused 0"
 
 
 def test_a_forged_result_is_rejected():
