@@ -9,10 +9,12 @@ fail. (The two runs are shared by the tests: a kernel start costs seconds.)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
 import socket
+import stat
 import sys
 import textwrap
 import threading
@@ -23,8 +25,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_lib.checks.records import ProbeError, load_probe
 from course_lib.grading import sandbox
+from course_lib.grading.batch import grade_task
 from course_lib.grading.execute import CellStatus, ExecutionConfig, execute_job
+from course_lib.grading.grade import ExerciseStatus, ReleasedNotebook, grade_notebook
 from course_lib.grading.sandbox import GradingFolder, SandboxLimits, SandboxUnavailable
 
 pytestmark = pytest.mark.skipif(
@@ -387,6 +392,135 @@ def test_memory_is_bounded_in_total(attacked):
     assert attacked["no-sandbox"]["out"]["memory in total"] == "held 4 killed 0 refused 0"
 
 
+FIFO_ATTACK = """
+import os, signal
+executor = os.getppid()
+result = open(f"/proc/{executor}/cmdline", "rb").read().split(b"\\0")[-2].decode()
+try:
+    os.unlink(result)
+    os.mkfifo(result)
+    print("replaced")
+except OSError as error:
+    print("refused", error.errno)
+os.kill(executor, signal.SIGKILL)  # before it writes its own result
+"""
+
+
+def _fifo_attack(sandboxed: bool) -> dict:
+    """Run FIFO_ATTACK; what the grader made of it, and whether a plain open() would block."""
+    seen: dict = {}
+
+    def look(folder):
+        seen["fifo"] = stat.S_ISFIFO(os.lstat(folder.result).st_mode)
+        if seen["fifo"]:
+            seen["plain open blocks"] = _blocks(lambda: open(folder.result, "rb").read())
+            os.close(os.open(folder.result, os.O_WRONLY | os.O_NONBLOCK))  # release it
+
+    done = threading.Thread(
+        target=lambda: seen.update(
+            runs=_run([FIFO_ATTACK, "print('after')"], sandboxed, measure=look)
+        ),
+        daemon=True,
+    )
+    done.start()
+    done.join(300)  # the grader must come back, whatever the result file is
+    assert not done.is_alive(), "the grader blocked on the result file"
+    return seen
+
+
+def _blocks(function, seconds: float = 1.0) -> bool:
+    thread = threading.Thread(target=function, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return thread.is_alive()
+
+
+def test_a_fifo_in_place_of_the_result_file_does_not_block_the_grader():
+    inside, outside = _fifo_attack(sandboxed=True), _fifo_attack(sandboxed=False)
+    # Without the sandbox the student can replace the file, and a plain open() would hang.
+    assert outside["fifo"] and outside["plain open blocks"]
+    assert [run.status for run in outside["runs"]] == [CellStatus.NOT_RUN] * 2
+    assert (
+        "the result file is refused: result is a FIFO (a named pipe)" in outside["runs"][0].detail
+    )
+    # In the sandbox the result file is a mount point: it cannot be replaced at all.
+    assert not inside["fifo"]
+    assert [run.status for run in inside["runs"]] == [CellStatus.NOT_RUN] * 2
+    assert "does not start with one line of JSON" in inside["runs"][0].detail
+
+
+GRADING = ROOT / "tests" / "fixtures" / "grading"
+FIXTURE_CONFIG = ExecutionConfig(
+    cell_timeout=30,
+    notebook_timeout=120,
+    check_modules=("course_lib.checks", "fixture_checks"),
+    env={"PYTHONPATH": str(GRADING)},
+    read_only_paths=(str(GRADING),),
+    limits=LIMITS,
+)
+
+
+def test_a_notebook_that_is_a_link_is_not_graded(tmp_path):
+    """Cloned repositories keep links: one to a classmate's notebook, one to a teacher's file."""
+    sandbox.check_available(LIMITS)
+    release = ReleasedNotebook.read(GRADING / "exercises" / "01_basics.ipynb")
+    submissions, secret = tmp_path / "submissions", tmp_path / "teacher" / "secret.txt"
+    (submissions / "alice").mkdir(parents=True)
+    (submissions / "eve" / "exercises").mkdir(parents=True)
+    (submissions / "mallory").mkdir()
+    secret.parent.mkdir()
+    secret.write_text(f"CANVAS_API_TOKEN={TOKEN}")
+    alice = submissions / "alice" / "01_basics.ipynb"
+    shutil.copy(release.path, alice)
+    mallory = submissions / "mallory" / "01_basics.ipynb"
+    mallory.symlink_to(alice)
+    eve = submissions / "eve" / "exercises" / "01_basics.ipynb"
+    eve.symlink_to(secret)
+    # What a plain reader does: graded as alice's work; the teacher's file quoted in the error.
+    assert nbformat.read(mallory, as_version=4) == nbformat.read(alice, as_version=4)
+    with pytest.raises(Exception, match="CANVAS_API_TOKEN"):
+        nbformat.read(eve, as_version=4)
+    for student in ("mallory", "eve"):
+        result = grade_task(str(submissions / student), release, FIXTURE_CONFIG, seed=1)
+        assert [(r.status, r.message) for r in result.results] == [
+            (ExerciseStatus.INVALID, "not graded: 01_basics.ipynb is a link")
+        ] * 2
+        assert TOKEN not in repr(result)
+
+
+def test_a_probe_folder_replaced_by_a_file_gives_each_exercise_a_status(tmp_path, monkeypatch):
+    """It once stopped the whole notebook with "the grader failed"."""
+    sandbox.check_available(LIMITS)
+    monkeypatch.syspath_prepend(str(GRADING))  # the judge imports fixture_checks here too
+    nb = nbformat.read(GRADING / "exercises" / "01_basics.ipynb", as_version=4)
+    attack = (
+        "import os, shutil\n"
+        "probes = os.environ['RNN_COURSE_PROBE_DIR']\n"
+        "shutil.rmtree(probes, ignore_errors=True)\n"
+        "open(probes, 'w').write('not a folder')\n\n"
+        "def add(a, b):\n    return a + b\n"
+    )
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex1_1-solution":
+            cell.source = attack
+    nbformat.write(nb, tmp_path / "01_basics.ipynb")
+    result = grade_notebook(tmp_path / "01_basics.ipynb", GRADING / "exercises" / "01_basics.ipynb",
+                            config=FIXTURE_CONFIG, seed=1)  # fmt: skip
+    assert [(r.exercise, r.status) for r in result.results] == [
+        ("1.1", ExerciseStatus.ERROR),
+        ("1.2", ExerciseStatus.ERROR),
+    ]
+    for r in result.results:
+        assert f"no answers were recorded for Exercise {r.exercise}" in r.message
+        assert "or could not write them" in r.message
+    # The grader reads records only from a folder of its own; a file there is refused too.
+    (tmp_path / "probes").write_text("a file")
+    with pytest.raises(NotADirectoryError):
+        os.lstat(tmp_path / "probes" / "1.1.json")  # how the grader used to fail
+    with pytest.raises(ProbeError, match="record of Exercise 1.1 is refused"):
+        load_probe(tmp_path / "probes", "1.1")
+
+
 def test_a_forged_result_is_rejected():
     """Student code that kills the executor and leaves its own result gets every cell not-run."""
     forge = textwrap.dedent(
@@ -399,6 +533,44 @@ def test_a_forged_result_is_rejected():
     runs = _run([forge, "print('after')"], sandboxed=True)
     assert [run.status for run in runs] == [CellStatus.NOT_RUN] * 2
     assert "gave no valid result" in runs[0].detail
+
+
+def test_without_a_cgroup_grading_stops_unless_per_process_limits_are_accepted(monkeypatch):
+    monkeypatch.setattr(sandbox.cgroups, "find_method", lambda: (None, "no cgroup here (a test)"))
+    monkeypatch.setattr(sandbox, "_AVAILABLE", None)
+    with pytest.raises(
+        SandboxUnavailable, match=r"no cgroup here \(a test\).*--per-process-limits"
+    ):
+        sandbox.check_available(LIMITS)
+    with GradingFolder() as folder, pytest.raises(SandboxUnavailable, match="in total"):
+        sandbox.sandbox_command(folder, ["true"], limits=LIMITS)
+    per_process = dataclasses.replace(LIMITS, per_process_only=True)
+    sandbox.check_available(per_process)  # a sandbox runs, without a cgroup
+    assert sandbox.total_limits() == "per process only (no cgroup here (a test))"
+    with GradingFolder() as folder:
+        sandbox.sandbox_command(folder, ["true"], limits=per_process)
+        assert folder.groups == []
+
+
+def test_a_cgroup_caps_and_is_removed(monkeypatch):
+    method, why_not = sandbox.cgroups.find_method()
+    assert method is not None, why_not  # CI grades as root on cgroup v1: it must have one
+    with GradingFolder() as folder:
+        sandbox.sandbox_command(folder, ["true"], limits=LIMITS)
+        (group,) = folder.groups
+        if method == sandbox.cgroups.V1:
+            names = ("memory.limit_in_bytes", "pids.max")
+            limits = {
+                n: (f / n).read_text().strip()
+                for f in group.folders
+                for n in names
+                if (f / n).exists()
+            }
+            assert limits["memory.limit_in_bytes"] == str(LIMITS.memory_bytes)
+            assert limits["pids.max"] == str(LIMITS.processes)
+            folders = list(group.folders)
+    if method == sandbox.cgroups.V1:
+        assert not any(f.exists() for f in folders)
 
 
 def test_unavailable_sandbox_fails_closed(monkeypatch):

@@ -424,7 +424,8 @@ def _read_untrusted(path: Path, limit: int, what: str, exercise: str) -> bytes:
     except FileNotFoundError:
         raise ProbeError(
             f"no answers were recorded for Exercise {exercise}: its check cell did not run "
-            "(an earlier cell failed, the notebook stopped, or the check cell was removed)."
+            "(an earlier cell failed, the notebook stopped, or the check cell was removed) "
+            "or could not write them."
         ) from None
     except UntrustedFileError as error:
         why = str(error).removeprefix(path.name).strip()
