@@ -38,9 +38,9 @@ Where no cgroup can be set up (a container without a writable cgroup file system
 systemd user session, cgroup v1 without root), grading stops before it starts and says why
 (fail closed), unless the teacher passes `--per-process-limits`. Then the memory limit
 holds per process only (each process's address space; N processes may use N times the
-limit, plus the in-memory files, at most 3 x `--disk-limit`), the process limit counts the
-processes of the sandbox's user (`RLIMIT_NPROC`), and the summary line says so; every other
-promise above still holds.
+limit, plus the in-memory files, at most 3 x `--disk-limit`), the process limit holds
+through `RLIMIT_NPROC` only (counted per user, not per sandbox), and the summary line says
+so; every other promise above still holds.
 
 What it does not promise:
 
