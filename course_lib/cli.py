@@ -396,7 +396,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     scratch.cleanup()
     students = len({r.student for r in results})
     isolation = (
-        f"in the bubblewrap sandbox (memory and processes capped {total_limits()})"
+        f"in the bubblewrap sandbox ({total_limits()})"
         if config.sandbox
         else "WITHOUT the sandbox (--no-sandbox: students' code ran with your rights)"
     )

@@ -266,10 +266,11 @@ class Budget:
         self.items -= items
         self.array_bytes -= array_bytes
         if self.items < 0:
-            raise ProbeError(f"the recorded answers hold more than {self.limits[0]:,} values")
+            raise ProbeError(f"they hold more than {self.limits[0]:,} values")
         if self.array_bytes < 0:
             raise ProbeError(
-                f"the recorded answers refer to more than {self.limits[1]:,} bytes of arrays"
+                f"they refer to more than {self.limits[1]:,} bytes of arrays (an array "
+                "counts each time it is referred to)"
             )
 
 

@@ -539,14 +539,17 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def total_limits(limits: SandboxLimits | None = None) -> str:
-    """How the sandbox's memory and processes are capped here, for the teacher's summary.
+def total_limits() -> str:
+    """How a sandbox's memory and processes are capped on this machine, for the teacher's summary.
 
     Returns:
-        `"in total (cgroup v1)"`, `"in total (systemd)"`, or `"per process only (...why)"`.
+        `"memory and processes capped in total by cgroup v1"` (or `by systemd`), or
+        `"memory and processes limited per process only (...why)"`.
     """
     method, why_not = cgroups.find_method()
-    return f"in total ({method})" if method else f"per process only ({why_not})"
+    if method:
+        return f"memory and processes capped in total by {method}"
+    return f"memory and processes limited per process only ({why_not})"
 
 
 _AVAILABLE: bool | None = None
