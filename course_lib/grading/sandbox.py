@@ -71,6 +71,7 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -362,25 +363,22 @@ def remove_tree(root: str | os.PathLike) -> None:
         OSError: when something could not be removed (the message names it).
     """
     root = Path(root)
-    if not os.path.lexists(root):
-        return
-    if not root.is_symlink():
-        try:
-            os.chmod(root, stat.S_IRWXU)
-        except OSError:
-            pass
-        for folder, dirs, _ in os.walk(root):  # top-down: each folder is opened before entered
-            for name in dirs:
-                path = os.path.join(folder, name)
-                if not os.path.islink(path):
-                    try:
-                        os.chmod(path, stat.S_IRWXU)
-                    except OSError:
-                        pass
     if root.is_symlink():
         root.unlink()
-    else:
-        shutil.rmtree(root)
+        return
+    if not root.exists():
+        return
+    _let_owner_in(root)
+    for folder, dirs, _ in os.walk(root):  # top-down: each folder is opened before entered
+        for name in dirs:
+            _let_owner_in(os.path.join(folder, name))
+    shutil.rmtree(root)
+
+
+def _let_owner_in(path: str | os.PathLike) -> None:
+    if not os.path.islink(path):
+        with contextlib.suppress(OSError):
+            os.chmod(path, stat.S_IRWXU)
 
 
 class GradingFolder:
