@@ -50,6 +50,7 @@ __all__ = [
     "decode",
     "load_probe",
     "write_probe",
+    "zip_directory_bytes",
 ]
 
 #: Version of the record format, written into every record file.
