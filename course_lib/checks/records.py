@@ -360,7 +360,7 @@ def decode(
         if not isinstance(error, str) or type(unsolved) is not bool:
             raise ProbeError("a recorded error is malformed")
         return FailedCall(_short(error, 2_000), unsolved)
-    raise ProbeError(f"a recorded answer has an unknown form ({tag[:20]!r})")
+    raise ProbeError("a recorded answer has an unknown form")
 
 
 @dataclass(frozen=True)
