@@ -43,7 +43,12 @@ from course_lib.grading.notebook_format import (
     upgrade_grade_ids,
     write_notebook,
 )
-from course_lib.grading.sandbox import SandboxLimits, SandboxUnavailable, parse_size
+from course_lib.grading.sandbox import (
+    SandboxLimits,
+    SandboxUnavailable,
+    parse_size,
+    total_limits,
+)
 from course_lib.grading.submissions import describe as describe_unpacked
 from course_lib.grading.submissions import unpack_archive
 
@@ -112,7 +117,8 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
         type=_size,
         default=limits.memory_bytes,
         metavar="SIZE",
-        help=f"address space of each sandboxed process, e.g. 8G (default: "
+        help=f"memory of one sandbox, all its processes and in-memory files together, and "
+        f"address space of each of its processes, e.g. 8G (default: "
         f"{limits.memory_bytes // 1024**3}G)",
     )
     parser.add_argument(
@@ -127,8 +133,23 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
         type=_size,
         default=limits.file_bytes,
         metavar="SIZE",
-        help=f"largest file a sandboxed notebook may write (default: "
+        help=f"largest file a sandboxed notebook may write, its result included (default: "
         f"{limits.file_bytes // 1024**2}M)",
+    )
+    parser.add_argument(
+        "--disk-limit",
+        type=_size,
+        default=limits.disk_bytes,
+        metavar="SIZE",
+        help=f"size of each in-memory folder a sandboxed notebook may write to: its working "
+        f"folder, /tmp and /dev/shm (default: {limits.disk_bytes // 1024**3}G)",
+    )
+    parser.add_argument(
+        "--per-process-limits",
+        action="store_true",
+        help="where no cgroup can cap a sandbox's memory and processes in total, grade with "
+        "limits per process instead of stopping (N processes may then use N times "
+        "--memory-limit; the summary says so)",
     )
 
 
@@ -163,7 +184,13 @@ def _config(args: argparse.Namespace, *, sandbox: bool = False) -> ExecutionConf
     own = list(dict.fromkeys(getattr(args, "check_module", [])))
     limits = _DEFAULTS.limits
     if sandbox:
-        limits = SandboxLimits(args.memory_limit, args.process_limit, args.file_size_limit)
+        limits = SandboxLimits(
+            args.memory_limit,
+            args.process_limit,
+            args.file_size_limit,
+            args.disk_limit,
+            args.per_process_limits,
+        )
     paths, env = _module_places(own)
     return ExecutionConfig(
         cell_timeout=args.cell_timeout,
@@ -369,7 +396,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     scratch.cleanup()
     students = len({r.student for r in results})
     isolation = (
-        "in the bubblewrap sandbox"
+        f"in the bubblewrap sandbox ({total_limits()})"
         if config.sandbox
         else "WITHOUT the sandbox (--no-sandbox: students' code ran with your rights)"
     )

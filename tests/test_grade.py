@@ -339,6 +339,9 @@ def test_only_data_files_are_copied_next_to_the_notebook(tmp_path):
     workdir.mkdir()
     for name in ("weights.npz", "notes.txt", "numpy.py", "hook.pth", "ext.so"):
         (folder / name).write_text("x")
+    (tmp_path / "teacher.csv").write_text("the teacher's file")
+    (folder / "linked.csv").symlink_to(tmp_path / "teacher.csv")  # read with the grader's rights
+    os.mkfifo(folder / "pipe.csv")  # would block a plain copy for ever
     _copy_data_files(folder, workdir)
     assert sorted(p.name for p in workdir.iterdir()) == ["notes.txt", "weights.npz"]
 

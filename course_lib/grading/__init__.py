@@ -7,6 +7,11 @@ One concept per module:
 - `assign`: solution notebooks -> the students' exercise notebooks (`rnn-course assign`).
 - `restore`: the released exercise + a student's answers -> the notebook that is graded.
 - `execute`: run a notebook cell by cell in a fresh kernel, surviving every fault.
+- `sandbox`: the bubblewrap sandbox each notebook runs in, and what it promises.
+- `cgroups`: caps on a sandbox's memory and processes in total (Linux cgroups).
+- `result_file`: the one file a sandboxed execution hands back to the grader.
+- `untrusted_files`: reading what a student or a sandbox produced (regular files only,
+  bounded, never quoted).
 - `grade`: score one student's notebook, one result per exercise.
 - `batch`: grade a class in parallel (`rnn-course grade`).
 - `submissions`: an LMS's "download all submissions" archive -> one folder per student.

@@ -70,16 +70,20 @@ def student_folders(submissions_dir: str | Path) -> list[Path]:
 def find_submission(student_dir: Path, name: str) -> tuple[Path | None, str]:
     """Find `name` in a student's folder: at its top, else the shallowest unique copy below.
 
+    A link of that name is found too but not followed (folders below are searched without
+    following links): grading refuses it as "a link", so a link to a classmate's notebook
+    or to a file of the teacher's is never graded as the student's work.
+
     Returns:
         `(path, note)`; `path` is None when not found (then `note` says why).
     """
     direct = student_dir / name
-    if direct.is_file():
+    if direct.is_file() or direct.is_symlink():
         return direct, ""
     found = sorted(
         (len(p.relative_to(student_dir).parts), str(p), p)
         for p in student_dir.rglob(name)
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+        if (p.is_file() or p.is_symlink()) and ".ipynb_checkpoints" not in p.parts
     )
     if not found:
         return None, f"{name} not found in {student_dir.name}/"
@@ -99,7 +103,7 @@ def grade_task(
         SandboxUnavailable: when the sandbox is asked for and this worker cannot set it up.
     """
     if config.sandbox:
-        sandbox.check_available()  # once per process; a Dask worker may lack bubblewrap
+        sandbox.check_available(config.limits)  # once per process; a Dask worker may lack it
     student_path = Path(student_dir)
     path, note = find_submission(student_path, release.name)
     result = grade_notebook(
@@ -164,7 +168,7 @@ def grade_submissions(
     """
     config = config or ExecutionConfig()
     if config.sandbox:
-        sandbox.check_available()
+        sandbox.check_available(config.limits)
     seed = new_grading_seed() if seed is None else seed
     releases = released_notebooks(release_dir)
     students = student_folders(submissions_dir)

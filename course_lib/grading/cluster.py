@@ -95,7 +95,7 @@ def grade_on_dask(
 
     config = config or ExecutionConfig()
     if config.sandbox:
-        sandbox.check_available()
+        sandbox.check_available(config.limits)
     seed = new_grading_seed() if seed is None else seed
     releases = released_notebooks(release_dir)
     students = student_folders(submissions_dir)
