@@ -54,7 +54,10 @@ def new_grading_seed() -> int:
 
 
 def student_folders(submissions_dir: str | Path) -> list[Path]:
-    """Return the students' folders of `submissions_dir` (hidden folders skipped), sorted.
+    """Return the students' folders of `submissions_dir`, sorted.
+
+    Hidden folders (`.git`) and macOS's `__MACOSX` are skipped; every other folder is a
+    student, whatever its name starts with (`_una`, `(bob)`, `=eve`).
 
     Raises:
         FileNotFoundError: when `submissions_dir` is not a folder.
@@ -63,7 +66,9 @@ def student_folders(submissions_dir: str | Path) -> list[Path]:
     if not submissions_dir.is_dir():
         raise FileNotFoundError(f"submissions folder {submissions_dir} does not exist")
     return sorted(
-        p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+        p
+        for p in submissions_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"
     )
 
 
