@@ -6,10 +6,12 @@ import zipfile
 import pytest
 
 from course_lib.grading.batch import student_folders
+from course_lib.grading.grade import ExerciseResult, NotebookResult
 from course_lib.grading.submissions import (
     MAX_NAME_BYTES,
     ParsedName,
     describe,
+    explain_refused,
     not_graded,
     parse_entry,
     safe_folder_name,
@@ -277,6 +279,17 @@ def test_one_bad_entry_spoils_only_itself(tmp_path):
         "crc_10", "good0_0", "good1_1", "good2_2", "liar_11", "locked_12", "utf_13", "win_14",
     ]  # fmt: skip
     assert list((tmp_path / "out" / "crc_10").iterdir()) == []
+    # Their grades say why: the notebook was handed in but could not be unpacked.
+    missing = NotebookResult("crc_10", "01_basics.ipynb", submitted=False)
+    missing.results = [ExerciseResult("crc_10", "01_basics.ipynb", "1.1", 0, 2, "missing", "?")]
+    (explained,) = explain_refused([missing], unpacked)
+    assert explained.results[0].message == (
+        "your 01_basics.ipynb was handed in but could not be unpacked from the archive: "
+        "it fails its CRC-32 check (damaged); nothing of it was graded"
+    )
+    assert unpacked.refused_notebooks[("win_14", "01_basics.ipynb")].startswith(
+        "it is compressed with Deflate64"
+    )
 
 
 def test_the_summary_line_is_printable_whatever_the_names(tmp_path):

@@ -8,8 +8,8 @@ everywhere text of a student reaches that place:
   cursor, carriage returns and new lines that forge a line, bidirectional overrides) are
   written as visible escapes (`\\x1b`, `\\n`, `\\u202e`).
 - `markdown_inline` and `markdown_block`: for the Markdown feedback. Inline text (names,
-  table cells, notes) has every ASCII punctuation character backslash-escaped, so raw
-  HTML, links, emphasis and code spans render as the characters typed; a block (a
+  table cells, notes) has every character Markdown reads as syntax backslash-escaped, so
+  raw HTML, links, emphasis and code spans render as the characters typed; a block (a
   multi-line message) goes into a code fence longer than any run of backticks inside it,
   so no line of the message can close the fence.
 - `spreadsheet_cell`: a CSV cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
@@ -21,11 +21,13 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 from __future__ import annotations
 
 import re
-import string
 
 # C0 and C1 control characters, DEL, and the bidirectional controls (Trojan Source).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# What Markdown (CommonMark, GitHub's tables, MyST's `$` math) reads as syntax inside a line;
+# `.` and `)` only after leading digits (an ordered list).
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-!|<>&~$])")
+_ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
 _BACKTICK_RUN = re.compile(r"`+")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,9 +66,10 @@ def terminal_text(text: object, *, keep_newlines: bool = False) -> str:
 def markdown_inline(text: object) -> str:
     """Return `text` for one line of Markdown (a heading, a table cell, a list item).
 
-    Line breaks become spaces, control characters visible escapes, and every ASCII
-    punctuation character is backslash-escaped (CommonMark renders `\\<` as `<`), so the
-    text renders as typed: no HTML, link, emphasis, code span or table column of its own.
+    Line breaks become spaces, control characters visible escapes, and every character
+    Markdown reads as syntax is backslash-escaped (CommonMark renders `\\<` as `<`), so the
+    text renders as typed: no HTML, link, emphasis, code span, heading, list, math or table
+    column of its own.
 
     Args:
         text: anything; converted with `str`.
@@ -76,10 +79,10 @@ def markdown_inline(text: object) -> str:
 
     Example:
         >>> markdown_inline("<b>8 of 8</b>")
-        '\\\\<b\\\\>8 of 8\\\\<\\\\/b\\\\>'
+        '\\\\<b\\\\>8 of 8\\\\</b\\\\>'
     """
-    one_line = " ".join(str(text).split())
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", terminal_text(one_line))
+    one_line = terminal_text(" ".join(str(text).split()))
+    return _ORDERED_LIST.sub(r"\1\\\2", _MARKDOWN_SYNTAX.sub(r"\\\1", one_line))
 
 
 def markdown_block(text: object, info: str = "text") -> list[str]:

@@ -62,6 +62,7 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import stat
@@ -108,6 +109,8 @@ class Unpacked:
         unknown: `(entry, why)` for every entry that was not mapped to a student's notebook
             (unknown names, unknown notebooks, duplicates); data files are not listed.
         refused: `(entry, why)` for entries refused for safety or because they are damaged.
+        refused_notebooks: (student, released notebook name) -> why the student's file for
+            it was refused (`explain_refused` puts it in their grades).
         layout: `"canvas"`, `"moodle"`, `"folders"` or `"mixed"`.
     """
 
@@ -117,6 +120,7 @@ class Unpacked:
     late: set[tuple[str, str]] = field(default_factory=set)
     unknown: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    refused_notebooks: dict[tuple[str, str], str] = field(default_factory=dict)
     layout: str = ""
 
 
@@ -266,10 +270,14 @@ def match_release(file_name: str, released: Iterable[str]) -> tuple[str | None, 
     return None, f"is no released notebook (released: {', '.join(released) or 'none'})"
 
 
-def _register(unpacked: Unpacked, plan: _Planned) -> None:
+def _register(unpacked: Unpacked, plan: _Planned, refused: str = "") -> None:
     """A student who handed something in gets a folder (graded, if only as missing)."""
     (unpacked.root / plan.folder).mkdir(parents=True, exist_ok=True)
     unpacked.students.setdefault(plan.folder, plan.parsed.user_id)
+    if refused:
+        unpacked.refused.append((plan.entry.name, f"refused: {refused}"))
+        if plan.notebook is not None:
+            unpacked.refused_notebooks[(plan.folder, plan.notebook)] = refused
 
 
 @dataclass
@@ -303,8 +311,8 @@ def _plan(entries: list[ZipEntry], released: list[str], unpacked: Unpacked) -> l
         folder = safe_folder_name(parsed.student + end, keep_end=end)
         plan = _Planned(entry, folder, safe_folder_name(parsed.file_name), parsed, None)
         if entry.problem:  # refused, but the student handed something in: keep them
-            unpacked.refused.append((name, f"refused: {entry.problem}"))
-            _register(unpacked, plan)
+            plan.notebook = match_release(parsed.file_name, released)[0]
+            _register(unpacked, plan, entry.problem)
             continue
         if parsed.file_name.lower().endswith(".ipynb"):
             notebook, why = match_release(parsed.file_name, released)
@@ -379,8 +387,7 @@ def unpack_archive(
                     total += extract(handle, plan.entry, sink, max_bytes=budget)
             except (EntryError, OSError) as error:
                 target.unlink(missing_ok=True)
-                unpacked.refused.append((plan.entry.name, f"refused: {error}"))
-                _register(unpacked, plan)
+                _register(unpacked, plan, str(error))
                 continue
             layouts.add(plan.parsed.layout)
             _register(unpacked, plan)
@@ -401,6 +408,30 @@ def describe(unpacked: Unpacked) -> list[str]:
             f"students ({unpacked.layout or 'empty'} archive{late}) into {unpacked.root}"
         )
     ]
+
+
+def explain_refused(results: list, unpacked: Unpacked) -> list:
+    """Say in a student's grades why their notebook is missing when its file was refused.
+
+    Args:
+        results: `NotebookResult`s from grading `unpacked.root`.
+        unpacked: from `unpack_archive`.
+
+    Returns:
+        The results, those of refused notebooks with the reason as every exercise's message.
+    """
+    explained = []
+    for result in results:
+        why = unpacked.refused_notebooks.get((result.student, result.notebook))
+        if why and not result.submitted:
+            message = (
+                f"your {result.notebook} was handed in but could not be unpacked from the "
+                f"archive: {why}; nothing of it was graded"
+            )
+            rows = [dataclasses.replace(r, message=message) for r in result.results]
+            result = dataclasses.replace(result, results=rows)
+        explained.append(result)
+    return explained
 
 
 def not_graded(unpacked: Unpacked) -> list[tuple[str, str]]:
