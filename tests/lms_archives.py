@@ -5,7 +5,8 @@ entry's headers (both the local header and the table of contents, as a broken or
 tool would): its flags (encrypted, UTF-8), compression method, CRC or declared size, or the
 bytes of its name. `deflate64_zip` writes an entry compressed with Deflate64 (Windows' zip
 for large files): a stream of stored Deflate blocks, which is valid Deflate64 data.
-`CANVAS_EXPORT_*` are rosters in the exact format of Canvas's *Gradebook > Export*.
+`CANVAS_EXPORT_*` are rosters in the exact format of Canvas's *Gradebook > Export*, and
+`MOODLE_WORKSHEET` a Moodle assignment's grading worksheet as downloaded.
 """
 
 from __future__ import annotations
@@ -128,4 +129,18 @@ CANVAS_EXPORT_WEEK1 = (
     '"_Underscore, Una",340937,S1004,una,RNN 2027,,,0.00,0.00,,,0.00,0.00\n'
     '"Absent, Amy",340938,S1005,amy,RNN 2027,6.00,,6.00,6.00,60.00,60.00,30.00,30.00\n'
     '"Student, Test",340999,,,RNN 2027,,,0.00,0.00,,,0.00,0.00\n'
+)
+
+# A grading worksheet as Moodle 4.x downloads it (View all submissions > Download grading
+# worksheet), in English, for an assignment graded out of 10 with feedback comments on.
+MOODLE_WORKSHEET = (
+    'Identifier,"Full name","Email address",Status,Grade,"Maximum grade",'
+    '"Grade can be changed","Last modified (submission)","Last modified (grade)",'
+    '"Feedback comments"\n'
+    '"Participant 1234","Ada Lovelace",ada@example.org,"Submitted for grading",,10.00,Yes,'
+    '"Monday, 5 April 2027, 10:00 AM",-,\n'
+    '"Participant 77","Zoë Müller-Łukasik",zoe@example.org,'
+    '"Submitted for grading - 1 hour 2 mins late",,10.00,Yes,"Monday, 5 April 2027, 11:02 AM",-,\n'
+    '"Participant 88","Grace Hopper",grace@example.org,"No submission",7.00,10.00,Yes,-,'
+    '"Tuesday, 6 April 2027, 9:00 AM","-good start"\n'
 )

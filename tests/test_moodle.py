@@ -6,20 +6,7 @@ import pytest
 
 from course_lib.grading.grade import ExerciseResult, NotebookResult
 from course_lib.grading.moodle import plan_moodle, read_worksheet, write_moodle_worksheet
-
-# A grading worksheet as Moodle 4.x downloads it (View all submissions > Download grading
-# worksheet), in English, for an assignment graded out of 10 with feedback comments on.
-WORKSHEET = (
-    'Identifier,"Full name","Email address",Status,Grade,"Maximum grade",'
-    '"Grade can be changed","Last modified (submission)","Last modified (grade)",'
-    '"Feedback comments"\n'
-    '"Participant 1234","Ada Lovelace",ada@example.org,"Submitted for grading",,10.00,Yes,'
-    '"Monday, 5 April 2027, 10:00 AM",-,\n'
-    '"Participant 77","Zoë Müller-Łukasik",zoe@example.org,'
-    '"Submitted for grading - 1 hour 2 mins late",,10.00,Yes,"Monday, 5 April 2027, 11:02 AM",-,\n'
-    '"Participant 88","Grace Hopper",grace@example.org,"No submission",7.00,10.00,Yes,-,'
-    '"Tuesday, 6 April 2027, 9:00 AM","-good start"\n'
-)
+from tests.lms_archives import MOODLE_WORKSHEET as WORKSHEET
 
 
 def graded(student, notebook, points, worth, submitted=True):

@@ -47,6 +47,7 @@ from pathlib import Path
 
 from course_lib.grading.grade import NotebookResult
 from course_lib.grading.gradebook import (
+    ImportReport,
     by_student,
     name_key,
     open_csv,
@@ -362,21 +363,6 @@ def plan_canvas_columns(
 # -- the import file -------------------------------------------------------------------------
 
 
-@dataclass
-class CanvasReport:
-    """What `write_canvas_csv` wrote.
-
-    Args:
-        written: roster students with a row in the file.
-        left_out: roster students with nothing handed in (Canvas keeps their grades).
-        unknown: graded students the roster lacks (their grades are not in the file).
-    """
-
-    written: list[str] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-
-
 def _cell(column: CanvasColumn, graded: Mapping[str, NotebookResult], scale: bool) -> str | None:
     handed = [graded[n] for n in column.notebooks if n in graded and graded[n].submitted]
     if not handed:
@@ -397,7 +383,7 @@ def write_canvas_csv(
     ids: Mapping[str, str] | None = None,
     zeros: bool = False,
     scale: bool = False,
-) -> CanvasReport:
+) -> ImportReport:
     """Write the Canvas import file: this assignment's columns, rows of students who handed in.
 
     Args:
@@ -411,11 +397,11 @@ def write_canvas_csv(
         scale: scale points to each assignment's points possible. Defaults to False.
 
     Returns:
-        A `CanvasReport`.
+        A `ImportReport`.
     """
     table = by_student(results)
     matched, unknown = match_roster(roster, table, ids)
-    report = CanvasReport(unknown=unknown)
+    report = ImportReport(unknown=unknown)
     with open_csv(path) as handle:
         writer = csv.writer(handle)
         writer.writerow([*CANVAS_COLUMNS, *(c.assignment.header for c in columns)])

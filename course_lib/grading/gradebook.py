@@ -31,6 +31,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.grading.escaping import spreadsheet_cell
@@ -98,6 +99,21 @@ def name_key(name: str) -> str:
         last, first = name.split(",", 1)
         name = f"{first} {last}"
     return " ".join(re.split(r"[\s_.]+", name)).strip()
+
+
+@dataclass
+class ImportReport:
+    """What an LMS import file (Canvas, Moodle) holds, for the summary the teacher reads.
+
+    Args:
+        written: the LMS's students (names or ids) with a grade in the file.
+        left_out: the LMS's students who handed nothing in (the LMS keeps their grades).
+        unknown: graded students the LMS's file lacks (their grades are not in the file).
+    """
+
+    written: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
 
 def sandbox_text(result: NotebookResult) -> str:

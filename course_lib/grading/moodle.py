@@ -33,11 +33,17 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.grading.grade import NotebookResult
-from course_lib.grading.gradebook import by_student, name_key, open_csv, points_text
+from course_lib.grading.gradebook import (
+    ImportReport,
+    by_student,
+    name_key,
+    open_csv,
+    points_text,
+)
 
 _PARTICIPANT = re.compile(r"(\d+)\s*$")
 
@@ -136,21 +142,6 @@ def plan_moodle(worth: float, worksheet: Worksheet, *, scale: bool = False) -> l
     return [f"Moodle: grades written as points out of {worth:g}, maximum grade {top:g}{note}"]
 
 
-@dataclass
-class MoodleReport:
-    """What `write_moodle_worksheet` wrote.
-
-    Args:
-        written: participant ids with a grade in the file.
-        left_out: participant ids with nothing handed in (Moodle keeps their grades).
-        unknown: graded students the worksheet lacks (their grades are not in the file).
-    """
-
-    written: list[str] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-
-
 def write_moodle_worksheet(
     results: Sequence[NotebookResult],
     worksheet: Worksheet,
@@ -159,7 +150,7 @@ def write_moodle_worksheet(
     ids: Mapping[str, str] | None = None,
     zeros: bool = False,
     scale: bool = False,
-) -> MoodleReport:
+) -> ImportReport:
     """Write the worksheet to upload to Moodle, grades filled in.
 
     Args:
@@ -171,12 +162,12 @@ def write_moodle_worksheet(
         scale: scale the points to the maximum grade. Defaults to False.
 
     Returns:
-        A `MoodleReport`.
+        A `ImportReport`.
     """
     ids = dict(ids or {})
     known = {worksheet.participant(row) for row in worksheet.rows}
     names = {name_key(row[1]): worksheet.participant(row) for row in worksheet.rows}
-    by_participant, report = {}, MoodleReport()
+    by_participant, report = {}, ImportReport()
     for student, graded in by_student(results).items():
         participant = ids[student] if student in ids else names.get(name_key(student), "")
         if participant in known:
