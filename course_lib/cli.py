@@ -541,8 +541,8 @@ def _write_gradebooks(args: argparse.Namespace, results: list, plan: _GradePlan)
             scale=args.scale_points,
         )
         _say(
-            f"Wrote {path} (Canvas import: {len(report.written)} students; "
-            f"{len(report.left_out)} who handed nothing in left out, Canvas keeps their grades)"
+            f"Wrote {path} (Canvas import: {len(report.written)} students; left out, having "
+            f"handed nothing in: {len(report.left_out)}, whose grades Canvas keeps)"
         )
         summary += [f"{s}: not in the roster {args.roster}; not in {path}" for s in report.unknown]
     if plan.worksheet is not None:
@@ -556,8 +556,8 @@ def _write_gradebooks(args: argparse.Namespace, results: list, plan: _GradePlan)
             scale=args.scale_points,
         )
         _say(
-            f"Wrote {path} (Moodle grading worksheet: {len(report.written)} grades; "
-            f"{len(report.left_out)} participants who handed nothing in left out)"
+            f"Wrote {path} (Moodle grading worksheet: {len(report.written)} grades; left out, "
+            f"having handed nothing in: {len(report.left_out)}, whose grades Moodle keeps)"
         )
         summary += [f"{s}: not in the worksheet; not in {path}" for s in report.unknown]
     if args.gradescope:

@@ -349,8 +349,8 @@ def plan_canvas_columns(
             plan.append(f"  points scaled from {column.worth:g} to {possible:g}")
         elif possible is not None and abs(possible - column.worth) > 1e-9:
             plan.append(
-                f"  note: the notebooks are worth {column.worth:g} points and the assignment "
-                f"{possible:g}; grades are written as points out of {column.worth:g} "
+                f"  note: the notebooks are worth {column.worth:g} and the assignment "
+                f"{possible:g} points; grades are written as points out of {column.worth:g} "
                 f"(--scale-points writes them out of {possible:g})"
             )
     if problems:
