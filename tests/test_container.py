@@ -35,7 +35,10 @@ OPTIONS = {
         ["--security-opt", "apparmor=unconfined"],
         ["--security-opt", "systempaths=unconfined"],
     ],
-    "podman": [["--security-opt", "unmask=/proc/*"]],  # its seccomp allows user namespaces
+    "podman": [  # its seccomp filter allows user namespaces, not sethostname in them
+        ["--security-opt", "seccomp=unconfined"],
+        ["--security-opt", "unmask=/proc/*"],
+    ],
 }
 
 

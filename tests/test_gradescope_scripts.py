@@ -50,7 +50,12 @@ def run_autograder(autograder: Path, *, prefix=(), **env) -> dict:
 def test_only_the_uploaded_notebooks_are_tests(tmp_path):
     solved_copy(tmp_path / "submission" / "01_basics.ipynb")
     (tmp_path / "grade-options").write_text("# the teacher's options\n--seed 7  # fixed\n")
-    results = run_autograder(tmp_path, RNN_COURSE_OPTIONS_FILE=str(tmp_path / "grade-options"))
+    (tmp_path / "memory.max").write_text("805306368\n")  # Gradescope's default: 768 MB
+    results = run_autograder(
+        tmp_path,
+        RNN_COURSE_OPTIONS_FILE=str(tmp_path / "grade-options"),
+        RNN_COURSE_MEMORY_FILES=str(tmp_path / "memory.max"),
+    )
     assert results["score"] == 5.0
     # 02_more was not uploaded: it is no test (it was "missing", a failed test, before).
     assert [t["name"] for t in results["tests"]] == [
@@ -60,6 +65,7 @@ def test_only_the_uploaded_notebooks_are_tests(tmp_path):
     assert [t["status"] for t in results["tests"]] == ["passed", "passed"]
     assert "--notebook-timeout 520 (budget 540 s, 1 notebooks)" in results["_log"]
     assert "inputs from seed 7" in results["_log"]  # the options file was read
+    assert "This autograder has 768 MB of memory" in results["output"]
 
 
 def test_without_namespaces_results_json_says_why(tmp_path):
