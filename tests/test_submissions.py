@@ -227,7 +227,8 @@ def test_odd_leading_characters_are_kept_or_made_safe_and_nobody_vanishes(tmp_pa
     )
     assert len(student_folders(tmp_path / "class")) == len(names)
     assert safe_folder_name('a/b\\c:d*e?f"g<h>i|j\x1bk') == "a_b_c_d_e_f_g_h_i_j_k"
-    assert safe_folder_name("NUL.txt") == "_NUL.txt" and safe_folder_name(" .. ") == "_."
+    assert safe_folder_name("NUL.txt") == "_NUL.txt" and safe_folder_name(" .. ") == "_"
+    assert safe_folder_name("Jr. ") == "Jr" and safe_folder_name("...") == "_"
 
 
 def test_names_of_300_characters_are_capped_and_stay_distinct(tmp_path):

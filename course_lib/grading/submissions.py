@@ -88,8 +88,9 @@ MOODLE_NAME = re.compile(
 RESUBMITTED = re.compile(r"^(?P<stem>.+?)-\d+(?P<suffix>\.[^.]+)$")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
-MAX_NAME_BYTES = 120
-"""Longest folder or file name written, in UTF-8 bytes (file systems allow 255)."""
+MAX_NAME_BYTES = 100
+"""Longest folder or file name written, in UTF-8 bytes (file systems allow 255; Windows
+allows 260 characters for a whole path)."""
 # What file systems refuse in a name (Windows' list is the longest), and control characters.
 _UNSAFE_CHARACTERS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10))}
@@ -162,9 +163,10 @@ def safe_folder_name(name: str, *, keep_end: str = "") -> str:
     """A name as a folder or file name, in any script: only what a file system refuses goes.
 
     Path separators, `: * ? " < > |` and control characters become `_`, a leading `.`
-    (a hidden file) becomes `_`, a Windows device name (`CON`, `NUL`...) gets a `_` in
-    front, and the name is shortened to `MAX_NAME_BYTES` bytes (with a hash of the whole
-    name, so two long names stay two folders).
+    (a hidden file) becomes `_`, trailing dots and spaces go (Windows drops them), a
+    Windows device name (`CON`, `NUL`...) gets a `_` in front, and the name is shortened
+    to `MAX_NAME_BYTES` bytes (with a hash of the whole name, so two long names stay two
+    folders).
 
     Args:
         name: the student's name, or a file's name.
@@ -182,6 +184,7 @@ def safe_folder_name(name: str, *, keep_end: str = "") -> str:
     name = _UNSAFE_CHARACTERS.sub("_", name).strip()
     if name.startswith("."):
         name = "_" + name[1:]
+    name = name.rstrip(" .")
     if name.split(".")[0].upper() in _WINDOWS_DEVICES:
         name = "_" + name
     name = name or "student"
