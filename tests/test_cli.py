@@ -184,6 +184,8 @@ def test_python_m_grade_writes_csv_feedback_and_progress(tmp_path):
         "1",
         "--feedback",
         "feedback",
+        "--notebooks",  # the assignment: both, so that 02_more is graded as missing
+        "01_basics,02_more",
         *KERNEL_OPTIONS,
         cwd=tmp_path,
     )

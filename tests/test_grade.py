@@ -428,8 +428,9 @@ def test_csv_and_feedback(graded, tmp_path):
         "message",
         "sandbox",
         "grading_seed",
+        "late",
     ]
-    assert {(r["sandbox"], r["grading_seed"]) for r in rows} == {("yes", "7")}
+    assert {(r["sandbox"], r["grading_seed"], r["late"]) for r in rows} == {("yes", "7", "")}
     assert all("\n" not in r["message"] and len(r["message"]) <= 1_000 for r in rows)
     partial = next(r for r in rows if r["student"] == "partial" and r["exercise"] == "1.1")
     assert (partial["points"], partial["max_points"], partial["status"]) == (

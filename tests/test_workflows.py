@@ -168,3 +168,38 @@ def test_recipe_reads_the_makefile():
     assert recipe("exercises-check") == ["rnn-course assign --check"]
     with pytest.raises(AssertionError, match="no target"):
         recipe("no-such-target")
+
+
+def _sandbox_steps_before(lines: list[str], command: str) -> None:
+    """bubblewrap installed and its namespaces allowed before `command` runs."""
+    install = [
+        i for i, line in enumerate(lines) if "apt-get install" in line and "bubblewrap" in line
+    ]
+    sysctl = [
+        i for i, line in enumerate(lines)
+        if "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" in line
+    ]  # fmt: skip
+    assert install and sysctl, "bubblewrap must be installed and user namespaces allowed"
+    target = next(i for i, line in enumerate(lines) if command in line)
+    assert install[0] < target and sysctl[0] < target, f"the sandbox comes after {command!r}"
+
+
+@pytest.mark.parametrize("name", ["test.yml", "weekly-latest.yml"])
+def test_workflows_give_the_sandbox_what_ubuntu_24_04_lacks(name):
+    _sandbox_steps_before(runs(load(name)), "make test")
+
+
+def test_a_job_shows_the_sandbox_tests_and_the_container_passing():
+    workflow = load("test.yml")
+    job = workflow["jobs"]["sandbox"]
+    assert job["runs-on"] == "ubuntu-24.04"
+    lone = {"jobs": {"job": job}}
+    lines = runs(lone)
+    _sandbox_steps_before(lines, "tests/test_sandbox.py")
+    assert "make setup" in lines and lines.index("make setup") < len(lines) - 1
+    command = " ".join(lines[lines.index("make setup") + 1 :])
+    assert "-v" in command.split()  # every test named in the log
+    for test in ("test_sandbox.py", "test_cli_lms.py", "test_gradescope_scripts.py"):
+        assert f"tests/{test}" in command
+    step = next(s for s in steps(lone) if "tests/test_container.py" in str(s.get("run")))
+    assert step["env"]["RNN_COURSE_TEST_CONTAINER"] == "docker"

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import multiprocessing
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from course_lib.grading import sandbox
+from course_lib.grading.escaping import terminal_text
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.grade import (
     ERROR,
@@ -54,7 +55,10 @@ def new_grading_seed() -> int:
 
 
 def student_folders(submissions_dir: str | Path) -> list[Path]:
-    """Return the students' folders of `submissions_dir` (hidden folders skipped), sorted.
+    """Return the students' folders of `submissions_dir`, sorted.
+
+    Hidden folders (`.git`) and macOS's `__MACOSX` are skipped; every other folder is a
+    student, whatever its name starts with (`_una`, `(bob)`, `=eve`).
 
     Raises:
         FileNotFoundError: when `submissions_dir` is not a folder.
@@ -63,7 +67,9 @@ def student_folders(submissions_dir: str | Path) -> list[Path]:
     if not submissions_dir.is_dir():
         raise FileNotFoundError(f"submissions folder {submissions_dir} does not exist")
     return sorted(
-        p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+        p
+        for p in submissions_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"
     )
 
 
@@ -131,8 +137,8 @@ def failed_task(
 
 
 def progress_line(done: int, total: int, result: NotebookResult) -> str:
-    """Return `[12/150] alice 04_lstm.ipynb 8/10 points 14.2 s`."""
-    return (
+    """Return `[12/150] alice 04_lstm.ipynb 8/10 points 14.2 s` (printable: names escaped)."""
+    return terminal_text(
         f"[{done}/{total}] {result.student} {result.notebook} "
         f"{result.points:g}/{result.max_points:g} points {result.seconds:.1f} s"
     )
@@ -146,8 +152,9 @@ def grade_submissions(
     workers: int = 1,
     seed: int | None = None,
     progress: Callable[[str], None] | None = print,
+    notebooks: Collection[str] | None = None,
 ) -> list[NotebookResult]:
-    """Grade every student's copy of every released notebook.
+    """Grade every student's copy of every released notebook (or of the assignment's).
 
     Args:
         submissions_dir: folder with one sub-folder per student.
@@ -157,9 +164,10 @@ def grade_submissions(
         seed: the seed of the checks' inputs; None draws a fresh one (`new_grading_seed`).
             It is recorded in every result.
         progress: called with one line per graded notebook; None for silence.
+        notebooks: the released notebooks of the assignment (file names); None for all.
 
     Returns:
-        One `NotebookResult` per student x released notebook, sorted by student, then in
+        One `NotebookResult` per student x notebook graded, sorted by student, then in
         the release's order.
 
     Raises:
@@ -171,6 +179,8 @@ def grade_submissions(
         sandbox.check_available(config.limits)
     seed = new_grading_seed() if seed is None else seed
     releases = released_notebooks(release_dir)
+    if notebooks is not None:
+        releases = [release for release in releases if release.name in notebooks]
     students = student_folders(submissions_dir)
     tasks = [(student, release) for student in students for release in releases]
     results: dict[tuple[str, str], NotebookResult] = {}

@@ -154,6 +154,8 @@ class NotebookResult:
         seconds: wall-clock time the grading took.
         seed: the grading run's seed of the checks' inputs (None: the self-check's).
         sandboxed: whether the notebook ran in the grading sandbox.
+        submitted: whether the student handed the notebook in (False: no file at all).
+        late: whether the LMS marked it late (`course_lib.grading.assignment`).
     """
 
     student: str
@@ -163,6 +165,8 @@ class NotebookResult:
     seconds: float = 0.0
     seed: int | None = None
     sandboxed: bool = True
+    submitted: bool = True
+    late: bool = False
 
     @property
     def points(self) -> float:
@@ -305,7 +309,9 @@ def grade_notebook(
     if not isinstance(release, ReleasedNotebook):
         release = ReleasedNotebook.read(release)
     name, exercises = release.name, release.exercises
-    result = NotebookResult(student, name, seed=seed, sandboxed=config.sandbox)
+    result = NotebookResult(
+        student, name, seed=seed, sandboxed=config.sandbox, submitted=submission is not None
+    )
     if submission is None:
         result.results = _rows(
             student, name, exercises, MISSING, missing_reason or f"{name} not found"
