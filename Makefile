@@ -21,7 +21,7 @@ BOOK_HTML := $(BOOK_DIR)/_build/html
 # Strict build used by `make test`: warnings are errors, every cell must run cleanly.
 BOOK_STRICT := --warningiserror --nitpick --keep-going
 
-.PHONY: help setup book book-strict test lint unit exercises-check solutions site lab bench clean
+.PHONY: help setup book publish book-strict test lint unit exercises-check solutions site lab bench clean
 
 help:
 	@echo "make book   build the website into $(BOOK_HTML) (sets everything up first)"
@@ -43,6 +43,12 @@ $(VENV)/.installed-%: pyproject.toml
 book: $(VENV)/.installed-book
 	$(BIN)/jupyter-book build $(BOOK_DIR)
 	@echo "The website is in $(BOOK_HTML)/index.html"
+
+# What the Pages workflow runs before `make book`: the repository it runs in, the branch of
+# published notebooks it pushes and the commit every install cell then installs.
+publish: $(VENV)/.installed-book
+	@test -n "$(URL)" -a -n "$(COMMIT)" -a -n "$(BRANCH)" || { echo "usage: make publish URL=https://github.com/OWNER/REPO COMMIT=SHA BRANCH=published"; exit 2; }
+	$(PY) -m course_lib.install_cell publish --url "$(URL)" --commit "$(COMMIT)" --branch "$(BRANCH)"
 
 book-strict: $(STAMP)
 	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_STRICT)
