@@ -7,7 +7,8 @@ git repository, `file://`), and runs the published chapter 1 and exercise 1 top 
 on a kernel of that environment, each in a fresh layer as Colab gives each notebook its own
 runtime: the install cell must install the course at the published commit, quietly (no
 pip `ERROR` line), keep Colab's TensorFlow, and `rnn-course doctor` must then find nothing
-wrong. Run it alone with `pytest tests/test_colab.py -m slow -s` to see what it prints.
+wrong. Run it alone with `pytest tests/test_colab.py -m slow -s` to see what it prints;
+RNN_COURSE_COLAB_IMAGE=DIR keeps the Colab-like environment in DIR for the next run.
 """
 
 from __future__ import annotations
@@ -103,9 +104,17 @@ def site_packages(python: Path) -> str:
 
 
 def colab_image(path: Path) -> Path:
-    """A virtual environment with Colab's preinstalled packages (downloaded once, then cached)."""
+    """A virtual environment with Colab's preinstalled packages, made at `path`; or the one
+    the environment variable RNN_COURSE_COLAB_IMAGE names, made by an earlier run (runs
+    never write into it: the notebooks install into fresh layers on top)."""
+    given = os.environ.get("RNN_COURSE_COLAB_IMAGE")
+    if given and python_of(Path(given)).exists():
+        return python_of(Path(given))
+    path = Path(given or path)
     venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(path)
     python = python_of(path)
+    # Colab's pip is recent; venv's own (23.2) cannot read a `git+file://` requirement.
+    run([str(python), "-m", "pip", "install", "--quiet", "--quiet", "--upgrade", "pip>=24"])
     run([str(python), "-m", "pip", "install", "--quiet", "--quiet", *COLAB_PACKAGES])
     return python
 
@@ -181,7 +190,7 @@ def execute(notebook, python: Path, folder: Path, env: dict) -> float:
 
 
 def printed(cell) -> str:
-    return "".join(output.get("text", "") for output in cell.outputs)
+    return "".join(output.get("text", "") for output in cell.get("outputs", []))
 
 
 @pytest.mark.slow
@@ -201,7 +210,9 @@ def test_a_published_chapter_and_exercise_run_on_a_colab_like_machine(tmp_path):
     }
     for name, notebook in notebooks.items():
         python = fresh_runtime(tmp_path / f"runtime-{name}", image)
-        missing = subprocess.run([str(python), "-c", probe], env=env, capture_output=True)
+        missing = subprocess.run(
+            [str(python), "-c", probe], env=env, capture_output=True, cwd=tmp_path
+        )
         assert missing.returncode != 0, "the fresh runtime must not see course_lib yet"
         first = next(c for c in notebook.cells if c.cell_type == "code")
         assert install_cell.is_install_cell(first) and commit in first.source
@@ -222,6 +233,7 @@ def test_a_published_chapter_and_exercise_run_on_a_colab_like_machine(tmp_path):
                 "'tensorflow': tf.__version__, 'keras': m.version('keras')}))",
             ],
             env=env,
+            cwd=tmp_path,
         )
         versions = json.loads(found.stdout.splitlines()[-1])
         assert versions["url"]["vcs_info"]["commit_id"] == commit, "the published commit"
@@ -233,7 +245,11 @@ def test_a_published_chapter_and_exercise_run_on_a_colab_like_machine(tmp_path):
             report += [f"    {line}" for c in checks for line in c.splitlines()]
 
     doctor = subprocess.run(
-        [str(python), "-m", "course_lib", "doctor"], env=env, capture_output=True, text=True
+        [str(python), "-m", "course_lib", "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     report.append("rnn-course doctor on the Colab-like runtime:")
     report += [f"    {line}" for line in doctor.stdout.splitlines()]
