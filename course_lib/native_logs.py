@@ -89,7 +89,8 @@ def filtered_stderr() -> Iterator[None]:
 
     Descriptor 2 becomes a pipe whose lines a thread copies to the real standard error,
     leaving out those `is_native_log_line` recognises. Processes started inside the block
-    inherit the pipe, so their lines are filtered too. On exit every line written so far
+    inherit the pipe, so their lines are filtered too (on Linux and macOS; a Windows child
+    inherits the Win32 handle, which this leaves alone). On exit every line written so far
     is copied before the descriptor is restored (a child that still holds the pipe is
     waited for at most two seconds).
     """

@@ -194,6 +194,7 @@ def printed(cell) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="Colab runs Linux")
 def test_a_published_chapter_and_exercise_run_on_a_colab_like_machine(tmp_path):
     start = time.monotonic()
     image = colab_image(tmp_path / "colab-image")

@@ -24,7 +24,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
-JUPYTER = Path(sys.executable).with_name("jupyter")
 ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 NBGRADER = "@jupyter/nbgrader"
 
@@ -56,7 +55,14 @@ def test_make_lab_shows_no_news_prompt_and_no_teacher_menus(tmp_path):
     env = {**os.environ, **lab_environment(), "JUPYTER_CONFIG_DIR": str(tmp_path / "home")}
     assert env.get("JUPYTER_CONFIG_PATH") == str(REPO / ".jupyter")
     port, token = free_port(), "course-test"
-    command = [str(JUPYTER), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+    ]
     command += [f"--IdentityProvider.token={token}", f"--notebook-dir={tmp_path}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers; never a student's laptop
         command.append("--allow-root")

@@ -60,6 +60,9 @@ def test_other_lines_are_not(line):
     assert not is_native_log_line(line)
 
 
+@pytest.mark.skipif(
+    os.name == "nt", reason="a Windows child inherits the Win32 handle, which dup2 leaves alone"
+)
 def test_filtered_stderr_drops_only_those_lines_child_processes_included():
     lines = [*NATIVE[:3], KEPT[0], *NATIVE[3:], KEPT[1]]
     child = f"import sys; sys.stderr.write({''.join(line + chr(10) for line in lines)!r})"
@@ -79,6 +82,7 @@ def test_filtered_stderr_drops_only_those_lines_child_processes_included():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="TensorFlow's lines were read on Linux")
 def test_rnn_course_prints_no_tensorflow_lines_unless_verbose(tmp_path):
     """`rnn-course check` on exercise 1 imports TensorFlow in its own process (to judge the
     checks) and in the notebook's kernel."""
