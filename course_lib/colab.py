@@ -30,7 +30,11 @@ KEPT_ON_COLAB = frozenset({"tensorflow"})
 
 
 def running_on_colab() -> bool:
-    """Whether this Python runs on Google Colab (a notebook there, or a `!command` in it)."""
+    """Whether this Python runs on Google Colab (a notebook there, or a `!command` in it).
+
+    Colab sets the environment variable `COLAB_RELEASE_TAG`, and only Colab has the
+    `google.colab` package.
+    """
     return bool(os.environ.get("COLAB_RELEASE_TAG")) or (
         importlib.util.find_spec("google") is not None
         and importlib.util.find_spec("google.colab") is not None
@@ -38,7 +42,19 @@ def running_on_colab() -> bool:
 
 
 def unmet_on_colab(requirement: Requirement, version: str | None) -> str | None:
-    """`unmet_requirement` with Colab's rule: a newer TensorFlow than the course's range is kept."""
+    """What is wrong with `version` of a required package by Colab's rule, or None.
+
+    `requirements.unmet_requirement`, except that a package of `KEPT_ON_COLAB` newer than
+    the course's range passes.
+
+    Args:
+        requirement: one of the course's requirements.
+        version: the installed version, or None when the package is missing.
+
+    Example:
+    >>> unmet_on_colab(Requirement("tensorflow>=2.16,<2.22"), "2.23.0") is None
+    True
+    """
     newer = canonicalize_name(requirement.name) in KEPT_ON_COLAB
     return unmet_requirement(requirement, version, newer_is_enough=newer)
 

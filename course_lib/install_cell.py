@@ -49,10 +49,21 @@ def _repository(config_path: str | Path) -> dict:
 
 
 def check_repository_url(url: str, name: str = "url") -> str:
-    """`url` without a trailing slash, when it can be cloned without a password prompt.
+    """`url` without a trailing slash, once checked to be a repository pip can install from.
+
+    Args:
+        url: `https://...`, or `file://...` for a local copy (the tests).
+        name: how to name the URL in the error message. Defaults to `"url"`.
+
+    Returns:
+        The URL without a trailing slash.
 
     Raises:
-        ValueError: for anything but an `https://` or `file://` URL.
+        ValueError: for anything else (an `ssh` address, a path, an empty string).
+
+    Example:
+    >>> check_repository_url("https://github.com/someone/fork/")
+    'https://github.com/someone/fork'
     """
     url = str(url).rstrip("/")
     if not url.startswith(("https://", "file://")):
@@ -80,7 +91,14 @@ def install_source(config_path: str | Path, ref: str | None = None) -> str:
 
 
 def install_cell_source(source: str) -> str:
-    """The code of the install cell that installs the course from `source` (`install_source`)."""
+    """The code of the install cell.
+
+    Args:
+        source: the pip requirement it installs the course from (`install_source`).
+
+    Returns:
+        Python code whose first line is `TITLE` (Colab shows it as the collapsed form's title).
+    """
     return "\n".join(
         [
             TITLE,
@@ -116,7 +134,7 @@ def install_cell_metadata(exercise_format: bool) -> dict:
 
 
 def is_install_cell(cell) -> bool:
-    """Whether `cell` is an install cell (by its first line)."""
+    """Whether `cell` (a notebook cell) is an install cell, by its first line `TITLE`."""
     return cell.get("cell_type") == "code" and _text(cell).startswith(TITLE + "\n")
 
 
@@ -139,7 +157,15 @@ def with_install_cell(notebook, source: str) -> bool:
     """Put the install cell of `source` right before the notebook's first other code cell.
 
     An install cell already there is brought up to date; an old block at the top of the
-    set-up cell is moved out. Returns whether the notebook changed.
+    set-up cell is moved out. A notebook with nbgrader metadata (solutions, exercises) gets
+    the locked cell `INSTALL_GRADE_ID`.
+
+    Args:
+        notebook: an nbformat notebook, changed in place.
+        source: the pip requirement the cell installs the course from (`install_source`).
+
+    Returns:
+        Whether the notebook changed.
     """
     import nbformat
 
@@ -189,7 +215,12 @@ def sync_notebooks(paths: Iterable[str | Path], source: str, *, check: bool = Fa
 
 
 def course_notebooks(root: str | Path, folders: Sequence[str] = FOLDERS) -> list[Path]:
-    """The notebooks in `folders` of the repository at `root` (default: all three)."""
+    """The notebooks in `folders` of the course repository at `root`, sorted.
+
+    Args:
+        root: the course repository.
+        folders: its folders to look in. Defaults to `FOLDERS` (book, solutions, exercises).
+    """
     root = Path(root)
     return sorted(path for folder in folders for path in (root / folder).glob("*.ipynb"))
 
@@ -201,10 +232,18 @@ def set_repository(config_path: str | Path, url: str, branch: str) -> None:
     """Write `url` and `branch` into the `repository:` entry of the book's config, in place.
 
     Only those two lines change, so the file keeps its comments.
+
+    Args:
+        config_path: the book's `_config.yml`.
+        url: the repository's URL.
+        branch: the branch the launch buttons open.
+
+    Raises:
+        ValueError: when the file has no `repository:` entry with `url:` and `branch:` lines.
     """
     path = Path(config_path)
     lines = path.read_text(encoding="utf-8").split("\n")
-    start = lines.index("repository:")
+    start = lines.index("repository:") if "repository:" in lines else len(lines)
     for index in range(start + 1, len(lines)):
         line = lines[index]
         if line and not line.startswith((" ", "\t", "#")):
@@ -261,7 +300,17 @@ def publish(root: str | Path, url: str, commit: str, branch: str = PUBLISHED_BRA
 
 
 def placeholder_pages(site: str | Path) -> list[Path]:
-    """The pages of the built website at `site` that still name `PLACEHOLDER_URL`."""
+    """The pages of the built website that still name `PLACEHOLDER_URL`.
+
+    Args:
+        site: the built website, e.g. `book/_build/html`.
+
+    Returns:
+        The HTML pages that name it (empty for a published site).
+
+    Raises:
+        ValueError: when `site` holds no HTML page.
+    """
     pages = sorted(Path(site).rglob("*.html"))
     if not pages:
         raise ValueError(f"`site` must be a built website (HTML pages); none found in {site}")

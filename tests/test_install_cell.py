@@ -170,3 +170,12 @@ def test_a_published_copy_of_the_install_cell_is_not_an_edit():
     setup = next(c for c in student.cells if nbgrader_metadata(c).get("grade_id") == "setup")
     setup.source += "\nprint('mine')"
     assert "read-only cells" in " ".join(restore(release, student).notes), "a real edit is"
+
+
+def test_a_config_without_repository_entry_is_a_value_error(tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text("title: x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"`repository: url of .*` must be an https://"):
+        install_cell.install_source(config)
+    with pytest.raises(ValueError, match="config_path: expected `repository:` with `url:`"):
+        install_cell.set_repository(config, "https://github.com/o/r", "published")
