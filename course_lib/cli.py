@@ -6,7 +6,8 @@
     rnn-course upgrade-ids NOTEBOOK...                    dotted grade ids -> nbgrader's form
     rnn-course doctor                                     what is wrong with this set-up
 
-Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`.
+Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`. TensorFlow's
+C++ log lines are left out of what the commands print, unless `--verbose`.
 
 Introduced in Chapter 0 (Introduction and set-up).
 """
@@ -59,6 +60,7 @@ from course_lib.grading.submissions import (
     unpack_archive,
 )
 from course_lib.grading.zip_entries import is_zip
+from course_lib.native_logs import QUIET_ENVIRONMENT, filtered_stderr
 
 # Exit codes: 0 success, 1 a negative answer (out of date, exercises not passed),
 # 2 the command could not do its job (bad arguments, missing folders, broken release).
@@ -829,6 +831,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this check (repeatable): python, packages, tensorflow, kernel, disk",
     )
     p.set_defaults(run=_cmd_doctor)
+    # Before or after the command: `rnn-course --verbose check ...`, `rnn-course check --verbose ...`.
+    verbose = "also show TensorFlow's C++ log lines, which are left out otherwise"
+    parser.add_argument("--verbose", action="store_true", help=verbose)
+    for command in commands.choices.values():
+        command.add_argument(
+            "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose
+        )
     return parser
 
 
@@ -838,4 +847,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "workers", 1) < 1:
         _err(f"--workers must be at least 1; got {args.workers}")
         return EXIT_ERROR
-    return args.run(args)
+    if args.verbose:
+        return args.run(args)
+    for key, value in QUIET_ENVIRONMENT.items():  # kernels and other children inherit them
+        os.environ.setdefault(key, value)
+    with filtered_stderr():
+        return args.run(args)

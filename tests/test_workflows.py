@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+
+from course_lib import install_cell
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -96,6 +100,26 @@ def test_pages_workflow_builds_with_make_book_and_deploys_the_built_site():
     assert deploy.get("needs")
 
 
+def test_pages_workflow_publishes_this_repository_pinned_to_this_commit():
+    """The repository it runs in and its commit are written in before the build; the build
+    stops while a page names the placeholder; the published notebooks are pushed to the
+    branch the config's launch buttons then name."""
+    workflow = load("pages.yml")
+    lines = runs(workflow)
+    (publish,) = [line for line in lines if line.startswith("make publish ")]
+    assert 'URL="${{ github.server_url }}/${{ github.repository }}"' in publish
+    assert 'COMMIT="${{ github.sha }}"' in publish and 'BRANCH="$PUBLISHED_BRANCH"' in publish
+    (check,) = [line for line in lines if "course_lib.install_cell check-site" in line]
+    assert check.endswith("book/_build/html")
+    (push,) = [line for line in lines if line.startswith("git push")]
+    assert push.endswith('"HEAD:refs/heads/$PUBLISHED_BRANCH"')
+    order = [lines.index(line) for line in (publish, "make book", check, push)]
+    assert order == sorted(order), "publish, build, check, push: in this order"
+    assert workflow["env"]["PUBLISHED_BRANCH"] == install_cell.PUBLISHED_BRANCH
+    assert workflow["permissions"]["contents"] == "write"
+    assert "publish:" in MAKEFILE and "course_lib.install_cell publish" in MAKEFILE
+
+
 def test_weekly_workflow_tests_the_newest_releases_with_jupyter_book_1():
     workflow = load("weekly-latest.yml")
     on = workflow["on"]
@@ -111,6 +135,28 @@ def test_weekly_workflow_tests_the_newest_releases_with_jupyter_book_1():
     assert lines.index(upgrade[0]) < lines.index("make test"), "upgrade before make test"
     # The environment is set up first, so `make test` keeps the upgraded packages.
     assert lines.index("make setup") < lines.index(upgrade[0])
+
+
+def test_weekly_workflow_also_tests_the_lowest_tensorflow_of_the_range():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (tensorflow,) = [Requirement(r) for r in project["dependencies"] if r.startswith("tensorflow")]
+    (lowest,) = [s.version for s in tensorflow.specifier if s.operator == ">="]
+    workflow = load("weekly-latest.yml")
+    (job,) = workflow["jobs"].values()
+    assert set(job["strategy"]["matrix"]["tensorflow"]) == {"newest", "lowest"}
+    assert job["strategy"].get("fail-fast") is False
+    steps_by_leg = {
+        leg: [s for s in job["steps"] if s.get("if") == f"matrix.tensorflow == '{leg}'"]
+        for leg in ("newest", "lowest")
+    }
+    (install,) = steps_by_leg["lowest"]
+    assert f'pip install "tensorflow=={lowest}.*"' in install["run"], (lowest, install["run"])
+    (upgrade,) = steps_by_leg["newest"]
+    assert "--upgrade tensorflow" in upgrade["run"]
+    lines = runs(workflow)
+    assert (
+        lines.index("make setup") < lines.index(install["run"].strip()) < lines.index("make test")
+    )
 
 
 def recipe(target: str) -> list[str]:
@@ -147,6 +193,8 @@ def test_unit_tests_and_exercise_checks_run_on_macos_and_windows_with_conda():
 
     lines = runs(lone)
     assert "python -m pip install --no-deps -e ." in lines, "the README's conda route"
+    # environment.yml is the student's set: the tests bring their own tools (pytest, nbval).
+    assert 'python -m pip install -e ".[test]"' in lines
     # The Makefile's commands, so the systems run the same tests as `make test`.
     (unit,) = recipe("unit")
     assert unit.startswith("MPLBACKEND=Agg ")

@@ -92,6 +92,9 @@ CHECK_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)$")
 SOLUTION_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)-solution(?:-(?P<part>\d+))?$")
 # Any grade_id that belongs to an exercise: `ex4_2`, `ex4_2-solution`, `ex4_2b` (not `ex4_21`).
 EXERCISE_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)(?![0-9])")
+# The locked cell that installs the course where it is missing (course_lib.install_cell). Its
+# pinned source differs between a published copy and a teacher's clone: not an edit.
+INSTALL_GRADE_ID = "install"
 # nbgrader's schema (nbgrader/nbgraderformat/common.py) for grade_id.
 NBGRADER_GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")
 
