@@ -66,6 +66,7 @@ def measure(
     from distributed import Client, LocalCluster
 
     import bench.grading as grading
+    from course_lib.checks.contract import CHECKS_PACKAGE
     from course_lib.grading.batch import grade_submissions
     from course_lib.grading.cluster import grade_on_dask
     from course_lib.grading.execute import ExecutionConfig
@@ -78,9 +79,7 @@ def measure(
             [str(FIXTURES), str(ROOT), os.environ.get("PYTHONPATH", "")]
         )
     config = ExecutionConfig(
-        check_modules=("course_lib.checks", "fixture_checks")
-        if fixtures
-        else ("course_lib.checks",)
+        check_modules=(CHECKS_PACKAGE, "fixture_checks") if fixtures else (CHECKS_PACKAGE,)
     )
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         root = Path(tmp) / "class"

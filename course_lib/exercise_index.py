@@ -6,27 +6,28 @@ built, so the page can never drift from the notebooks. An exercise is the set of
 its points are those of its graded cells, and what it asks is read from the nearest Markdown
 heading above its first cell and the first sentence under that heading.
 
-A thin user of `course_lib.grading.notebook_format`, which owns the notebook format: the
-grade-id patterns, the nbgrader metadata and the `Exercise` class come from there.
+A thin user of `course_lib.grading.notebook_format`, which owns the notebook format and the
+one exercise list (`list_exercises`, also the grader's): this module adds the titles and
+summaries, and refuses what the book cannot show.
 
 Introduced in the Exercises page of the book (book/exercises.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib.checks.contract import EXERCISE_ID_PATTERN
 from course_lib.grading.notebook_format import (
-    CHECK,
     EXERCISE_GRADE_ID,
     NBGRADER_GRADE_ID,
-    SOLUTION,
     Exercise,
-    cell_role,
     grade_id,
+    list_exercises,
     nbgrader_metadata,
     read_notebook,
     source_text,
@@ -36,7 +37,9 @@ from course_lib.grading.notebook_format import (
 _STEM = re.compile(r"^(?P<chapter>\d+)_")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 # "Exercise 4.2:", "Exercise 4.2 -", "4.2." at the start of a heading: the table shows the number.
-_EXERCISE_PREFIX = re.compile(r"^(?:exercise\s*)?\d+\.\d+\s*[:.\-\u2013\u2014]?\s*", re.IGNORECASE)
+_EXERCISE_PREFIX = re.compile(
+    rf"^(?:exercise\s*)?{EXERCISE_ID_PATTERN}\s*[:.\-\u2013\u2014]?\s*", re.IGNORECASE
+)
 # "Exercises 4: LSTM" -> "LSTM" when the notebook's title stands in for the chapter's.
 _NOTEBOOK_PREFIX = re.compile(r"^exercises?\s*\d+\s*[:.\-\u2013\u2014]\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`$(*_\[])")
@@ -142,11 +145,7 @@ def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
             break
 
     first_cell: dict[str, int] = {}
-    points: dict[str, float] = {}
-    checks: dict[str, str] = {}
-    solutions: dict[str, list[str]] = {}
     for index, cell in enumerate(cells):
-        meta = nbgrader_metadata(cell)
         gid = grade_id(cell)
         if gid and not NBGRADER_GRADE_ID.match(gid):
             raise ValueError(
@@ -155,9 +154,9 @@ def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
                 f"{path.name}` to convert the notebook)."
             )
         number = _exercise_number(cell)
-        graded = bool(meta.get("grade") or meta.get("task"))
+        meta = nbgrader_metadata(cell)
         if number is None:
-            if graded:
+            if meta.get("grade") or meta.get("task"):
                 raise ValueError(
                     f"{path.name}: a graded cell has nbgrader grade_id "
                     f"{meta.get('grade_id')!r}; expected 'ex<chapter>_<number>', "
@@ -171,27 +170,11 @@ def read_exercise_notebook(path: str | Path) -> ExerciseNotebook:
                 f"'ex{chapter}_<number>'."
             )
         first_cell.setdefault(number, index)
-        points.setdefault(number, 0.0)
-        if graded:
-            points[number] += float(meta.get("points", 0) or 0)
-        if cell_role(cell) == CHECK:
-            checks.setdefault(number, gid)
-        elif cell_role(cell) == SOLUTION:
-            solutions.setdefault(number, []).append(gid)
 
     exercises = []
-    for number, index in first_cell.items():
-        exercise_title, summary = _heading_above(cells, index, number)
-        exercises.append(
-            Exercise(
-                id=number,
-                points=points[number],
-                check_grade_id=checks.get(number, ""),
-                solution_grade_ids=tuple(solutions.get(number, ())),
-                title=exercise_title,
-                summary=summary,
-            )
-        )
+    for exercise in list_exercises({"cells": cells}):
+        heading, summary = _heading_above(cells, first_cell[exercise.id], exercise.id)
+        exercises.append(dataclasses.replace(exercise, title=heading, summary=summary))
     return ExerciseNotebook(path.stem, chapter, title, tuple(exercises))
 
 

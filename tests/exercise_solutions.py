@@ -3,8 +3,9 @@
 `load_solutions("04_lstm")` runs the set-up cell (imports and `course_lib.setup()`) and
 every solution cell of `solutions/04_lstm.ipynb` in a fresh namespace and returns it, so the
 tests check the very functions the notebooks hold. `passes` and `fails` run a check and
-assert on what it prints or raises, in both of a check's modes: as a self-check, and probed
-(`RNN_COURSE_PROBE_DIR`) then judged by `course_lib.checks.verdicts.judge` (`judged`).
+assert on what it prints or raises, both ways a check runs: as a self-check, and graded
+(`judged`): inputs handed over by `course_lib.checks.verdicts.hand_inputs`, the check cell
+probing (`RNN_COURSE_PROBE_DIR`), the answers judged by `verdicts.judge`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from types import SimpleNamespace
 import pytest
 
 from course_lib.checks import CheckFailed
-from course_lib.checks.verdicts import GRADING_SEED_ENV, PROBE_DIR_ENV, Verdict, judge
+from course_lib.checks.contract import PROBE_DIR_ENV, parse_result_line, probe_line
+from course_lib.checks.verdicts import StudentName, Verdict, hand_inputs, judge, parse_check_call
 from course_lib.grading.notebook_format import (
     CHECK,
     SOLUTION,
@@ -48,53 +50,43 @@ def load_solutions(stem: str) -> SimpleNamespace:
     return SimpleNamespace(**namespace)
 
 
-def check_source(check, **kwargs) -> str:
-    """The source of a check cell calling `check` on the student's `answer`."""
-    module = check.__module__.rsplit(".", 1)[1]
-    args = ", ".join(["answer", *(f"{key}={value!r}" for key, value in kwargs.items())])
-    return f"from course_lib.checks import {module}\n\n{module}.{check.__name__}({args})"
-
-
-def probe(check, function, folder: str | os.PathLike, seed: int | None = None, **kwargs) -> str:
-    """Run `check(function)` in probe mode (in this process) into `folder`; return the output."""
-    saved = {name: os.environ.get(name) for name in (PROBE_DIR_ENV, GRADING_SEED_ENV)}
+def probe(check, function, folder: str | os.PathLike, seed: int | None = None) -> str:
+    """Hand `check`'s inputs (drawn with `seed`) into `folder`, run the check cell as the
+    grader's kernel does (probing); return what it printed and the cases."""
+    cases = check.cases(seed)
+    hand_inputs(check, cases, Path(folder))
+    saved = os.environ.get(PROBE_DIR_ENV)
     os.environ[PROBE_DIR_ENV] = str(folder)
-    if seed is None:
-        os.environ.pop(GRADING_SEED_ENV, None)
-    else:
-        os.environ[GRADING_SEED_ENV] = str(seed)
     output = io.StringIO()
     try:
         with contextlib.redirect_stdout(output):
-            check(function, **kwargs)
+            check(function)
     finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None)
-            if value is not None:
-                os.environ[name] = value
-    return output.getvalue()
+        os.environ.pop(PROBE_DIR_ENV, None)
+        if saved is not None:
+            os.environ[PROBE_DIR_ENV] = saved
+    return output.getvalue(), cases
 
 
-def judged(check, function, seed: int | None = None, **kwargs) -> Verdict:
-    """Probe `check(function)` with `seed`, then judge the records; return the verdict."""
+def judged(check, function, seed: int | None = None) -> Verdict:
+    """Probe `check(function)` on inputs drawn with `seed`, then judge; return the verdict."""
     with tempfile.TemporaryDirectory() as folder:
-        out = probe(check, function, folder, seed, **kwargs)
-        exercise = out.split(":", 1)[0].removeprefix("Exercise ")
-        assert out == f"Exercise {exercise}: answers recorded for grading\n", out
-        return judge(check_source(check, **kwargs), exercise, Path(folder), seed)
+        out, cases = probe(check, function, folder, seed)
+        assert out == probe_line(check.id) + "\n", out
+        return judge(check, cases, Path(folder))
 
 
-def passes(check, function, capsys, exercise: str, total: int, **kwargs) -> None:
+def passes(check, function, capsys, exercise: str, total: int) -> None:
     """Assert that `check(function)` prints exactly the success line with `total` checks.
 
     Also when probed and judged: the verdict is full marks.
     """
-    check(function, **kwargs)
+    check(function)
     assert capsys.readouterr().out == f"Exercise {exercise}: passed {total} of {total} checks\n"
-    assert judged(check, function, **kwargs) == Verdict(exercise, total, total, "")
+    assert judged(check, function) == Verdict(exercise, total, total, "")
 
 
-def fails(check, function, *substrings: str, passed: int | None = None, **kwargs) -> str:
+def fails(check, function, *substrings: str, passed: int | None = None) -> str:
     """Assert that `check(function)` raises `CheckFailed` whose message has every substring.
 
     Args:
@@ -110,7 +102,7 @@ def fails(check, function, *substrings: str, passed: int | None = None, **kwargs
     checks passes and the message has every substring.
     """
     with pytest.raises(CheckFailed) as info:
-        check(function, **kwargs)
+        check(function)
     message = str(info.value)
     for text in substrings:
         assert text in message, f"{text!r} not in the message:\n{message}"
@@ -118,7 +110,7 @@ def fails(check, function, *substrings: str, passed: int | None = None, **kwargs
     assert match, message
     if passed is not None:
         assert int(match[2]) == passed, message
-    verdict = judged(check, function, **kwargs)
+    verdict = judged(check, function)
     assert (verdict.passed, verdict.total) == (int(match[2]), int(match[3])), verdict.message
     for text in substrings:
         assert text in verdict.message, f"{text!r} not in the judged message:\n{verdict.message}"
@@ -141,7 +133,6 @@ class CheckCell:
         source: the cell's source, e.g. `"from course_lib.checks import ch4\\n\\n..."`.
         function: the check function the cell calls.
         names: the names of the student's objects the cell passes, e.g. `("lstm_step",)`.
-        kwargs: the literal keyword arguments of the call.
         fixed_by_nature: whether the check says its inputs are fixed by nature (it trains
             a model on the course's data).
     """
@@ -152,7 +143,6 @@ class CheckCell:
     source: str
     function: object
     names: tuple[str, ...]
-    kwargs: dict
 
     @property
     def fixed_by_nature(self) -> bool:
@@ -166,9 +156,6 @@ def solution_stems() -> list[str]:
 
 def check_cells(stem: str) -> list[CheckCell]:
     """The check cells of `solutions/<stem>.ipynb` with their stored success lines."""
-    from course_lib.checks.report import parse_result_line
-    from course_lib.checks.verdicts import StudentName, parse_check_call
-
     cells = []
     for cell in read_notebook(SOLUTIONS / f"{stem}.ipynb").cells:
         if cell.cell_type != "code" or cell_role(cell) != CHECK:
@@ -177,7 +164,7 @@ def check_cells(stem: str) -> list[CheckCell]:
         text = "".join(out.get("text", "") for out in cell.get("outputs", []))
         parsed = parse_result_line(text)
         assert parsed and parsed[1] == parsed[2], f"{stem}: no success line stored for {source!r}"
-        function, args, kwargs = parse_check_call(source)
+        function, args, _ = parse_check_call(source)
         names = tuple(arg.__name__ for arg in args if isinstance(arg, StudentName))
-        cells.append(CheckCell(stem, parsed[0], parsed[2], source, function, names, kwargs))
+        cells.append(CheckCell(stem, parsed[0], parsed[2], source, function, names))
     return cells

@@ -1,19 +1,22 @@
 """A kernel-like process for `tests/test_check_hostile.py`: one notebook's check cells run on
 the reference solutions and on hostile submissions, the way the grader's kernel runs them.
 
-    python tests/hostile_kernel.py STEM OUT_DIR clean SEED [SEED ...]
+    python tests/hostile_kernel.py STEM OUT_DIR probe SEED [SEED ...]
     python tests/hostile_kernel.py STEM OUT_DIR patched SEED
+    python tests/hostile_kernel.py STEM OUT_DIR selfcheck
 
-Each run of the check cells probes into `OUT_DIR/<submission>/<seed>/` (with
-`RNN_COURSE_PROBE_DIR` and `RNN_COURSE_GRADING_SEED` set) or, for `selfcheck`, runs them as
-a student's own notebook does and reports the scores. The scores go to stdout as JSON:
-`{"selfcheck": {"wrong": {"1.1": 2, ...}, ...}}`. The submissions:
+`probe` and `patched` run as the grader's kernel does: the parent has written the inputs
+into `OUT_DIR/<submission>/<seed>/` (and the self-check's inputs into `OUT_DIR/selfcheck/`),
+and puts the grader's copy of `course_lib` first on the path, the answer key withheld; the
+check cells only probe (`RNN_COURSE_PROBE_DIR`). `selfcheck` runs them as a student's own
+notebook does, with the real package, and reports the scores. The scores go to stdout as
+JSON: `{"selfcheck": {"wrong": {"1.1": 2, ...}, ...}}`. The submissions:
 
 - `reference`: the solution notebook's functions (probed under every SEED);
 - `stub`: every function raises `NotImplementedError`;
 - `wrong`: the reference with every numeric answer moved (`x * 1.5 + 0.1`, ints + 1);
 - `lookup`: functions that only return the answers the reference gave on the
-  self-check's inputs (recorded by running the self-check) and raise otherwise;
+  self-check's inputs (recorded by answering them) and raise otherwise;
 - `patched` mode: `wrong`, after patching `numpy.abs`, `numpy.isfinite` and
   `numpy.allclose` for callers inside `course_lib` (the check's comparisons) as a hostile
   solution cell would.
@@ -40,17 +43,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exercise_solutions import check_cells, load_solutions, unsolved  # noqa: E402
 
 from course_lib.checks import CheckFailed  # noqa: E402
-from course_lib.checks.report import GRADING_SEED_ENV, PROBE_DIR_ENV  # noqa: E402
+from course_lib.checks.contract import PROBE_DIR_ENV, probe_line  # noqa: E402
 
 
-def run_cell(cell, namespace: dict, probe_dir: Path | None = None, seed: int | None = None):
+def run_cell(cell, namespace: dict, probe_dir: Path | None = None):
     """Run one check cell with the student's `namespace`; return the self-check score."""
-    for name in (PROBE_DIR_ENV, GRADING_SEED_ENV):
-        os.environ.pop(name, None)
+    os.environ.pop(PROBE_DIR_ENV, None)
     if probe_dir is not None:
         os.environ[PROBE_DIR_ENV] = str(probe_dir)
-        if seed is not None:
-            os.environ[GRADING_SEED_ENV] = str(seed)
     output = io.StringIO()
     try:
         with contextlib.redirect_stdout(output):
@@ -58,9 +58,11 @@ def run_cell(cell, namespace: dict, probe_dir: Path | None = None, seed: int | N
     except CheckFailed as failed:
         return failed.passed
     finally:
-        for name in (PROBE_DIR_ENV, GRADING_SEED_ENV):
-            os.environ.pop(name, None)
-    return None if probe_dir is not None else cell.total
+        os.environ.pop(PROBE_DIR_ENV, None)
+    if probe_dir is not None:
+        assert output.getvalue() == probe_line(cell.exercise) + "\n", output.getvalue()
+        return None
+    return cell.total
 
 
 def moved(value):
@@ -170,36 +172,38 @@ def main(stem: str, out: Path, mode: str, seeds: list[int]) -> dict:
         names = {name for cell in cells for name in cell.names}
         return {**S, **{name: transform(S[name]) for name in names}}
 
+    tested = [cell for cell in cells if not cell.fixed_by_nature]
+    wrong_ns = namespace(wrong)
     if mode == "patched":
-        wrong_ns = namespace(wrong)
         patch_numpy()
-        for cell in cells:
-            if cell.fixed_by_nature:
-                continue
-            run_cell(cell, wrong_ns, out / "patched" / str(seeds[0]), seeds[0])
+        for cell in tested:
+            run_cell(cell, wrong_ns, out / "patched" / str(seeds[0]))
+        return {"selfcheck": scores}
+    pairs = {name: lookup_pair(S[name]) for cell in cells for name in cell.names}
+    recorders = {**S, **{name: pair[0] for name, pair in pairs.items()}}
+    lookups = {**S, **{name: pair[1] for name, pair in pairs.items()}}
+    if mode == "selfcheck":
+        for cell in tested:
+            scores.setdefault("wrong", {})[cell.exercise] = run_cell(cell, wrong_ns)
+            run_cell(cell, recorders)  # the self-check fills the lookup table
+            scores.setdefault("lookup", {})[cell.exercise] = run_cell(cell, lookups)
+        patch_numpy()
+        for cell in tested:
             scores.setdefault("patched", {})[cell.exercise] = run_cell(cell, wrong_ns)
         return {"selfcheck": scores}
-
     reference = namespace(lambda f: f)
     for cell in cells:
         if cell.fixed_by_nature:
             reference[cell.names[0]] = memoized_training(S[cell.names[0]])
     stub = namespace(lambda f: unsolved)
-    wrong_ns = namespace(wrong)
-    pairs = {name: lookup_pair(S[name]) for cell in cells for name in cell.names}
-    recorders = {**S, **{name: pair[0] for name, pair in pairs.items()}}
-    lookups = {**S, **{name: pair[1] for name, pair in pairs.items()}}
     for cell in cells:
         for seed in seeds:
-            run_cell(cell, reference, out / "reference" / str(seed), seed)
-        if cell.fixed_by_nature:
-            continue
-        run_cell(cell, stub, out / "stub" / str(seeds[0]), seeds[0])
-        run_cell(cell, wrong_ns, out / "wrong" / str(seeds[0]), seeds[0])
-        scores.setdefault("wrong", {})[cell.exercise] = run_cell(cell, wrong_ns)
-        run_cell(cell, recorders)  # the self-check fills the lookup table
-        scores.setdefault("lookup", {})[cell.exercise] = run_cell(cell, lookups)
-        run_cell(cell, lookups, out / "lookup" / str(seeds[0]), seeds[0])
+            run_cell(cell, reference, out / "reference" / str(seed))
+    for cell in tested:
+        run_cell(cell, stub, out / "stub" / str(seeds[0]))
+        run_cell(cell, wrong_ns, out / "wrong" / str(seeds[0]))
+        run_cell(cell, recorders, out / "selfcheck")  # the self-check's inputs fill the table
+        run_cell(cell, lookups, out / "lookup" / str(seeds[0]))
     return {"selfcheck": scores}
 
 

@@ -41,9 +41,7 @@ def test_every_chapter_has_check_cells():
 def test_reference_solution_passes(cell, capsys):
     namespace = _solutions(cell.stem)
     (name,) = cell.names
-    passes(
-        cell.function, getattr(namespace, name), capsys, cell.exercise, cell.total, **cell.kwargs
-    )
+    passes(cell.function, getattr(namespace, name), capsys, cell.exercise, cell.total)
 
 
 @pytest.mark.parametrize("cell", [_param(cell) for cell in CELLS])
@@ -54,6 +52,5 @@ def test_unsolved_exercise_scores_nothing(cell):
         "not solved yet",
         "replace the `raise NotImplementedError",
         passed=0,
-        **cell.kwargs,
     )
     assert message.startswith(f"Exercise {cell.exercise}: passed 0 of {cell.total} checks")

@@ -1,9 +1,12 @@
 """Verdicts that the student's code cannot forge, on inputs it has not seen (issue 10).
 
-For every solution notebook, a kernel-like subprocess (`tests/hostile_kernel.py`) runs the
-check cells with `RNN_COURSE_PROBE_DIR` and `RNN_COURSE_GRADING_SEED` set, on the reference
-solutions and on hostile submissions, and this process judges the records
-(`course_lib.checks.verdicts.judge`), as the grader does:
+For every solution notebook, this process draws every exercise's cases with the grading
+seeds and writes their inputs (`course_lib.checks.verdicts.hand_inputs`); a kernel-like
+subprocess (`tests/hostile_kernel.py`) that imports the grader's copy of `course_lib`, with
+the answer key withheld (`course_lib.checks.withheld.write_package`), runs the check cells
+with `RNN_COURSE_PROBE_DIR` set, on the reference solutions and on hostile submissions; this
+process judges the answers (`course_lib.checks.verdicts.judge`), as the grader does. So the
+check modules probe without their references, and the reference solutions need none:
 
 (a) wrong answers (every number moved) earn no more when the solution cell also patches
     `numpy.abs`, `numpy.isfinite` and `numpy.allclose` for the checks' callers; the same
@@ -32,22 +35,25 @@ from pathlib import Path
 import pytest
 from exercise_solutions import ROOT, check_cells, solution_stems
 
-from course_lib.checks.verdicts import judge
+from course_lib.checks import withheld
+from course_lib.checks.contract import PROBE_DIR_ENV
+from course_lib.checks.verdicts import hand_inputs, judge
 
 SEEDS = [101, 202, 303, 404, 505]
 KERNEL = Path(__file__).resolve().parent / "hostile_kernel.py"
 
 
-def run_kernel(stem: str, out: Path, mode: str, seeds: list[int]) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("RNN_COURSE_PROBE_DIR", "RNN_COURSE_GRADING_SEED"):
-        env.pop(name, None)
+def run_kernel(stem: str, out: Path, mode: str, seeds: list[int], package: Path | None) -> dict:
+    """Run the kernel-like process; with `package`, on the grader's copy of `course_lib`."""
+    path = [str(package.parent)] if package is not None else []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*path, str(ROOT)])}
+    env.pop(PROBE_DIR_ENV, None)
     done = subprocess.run(
         [sys.executable, str(KERNEL), stem, str(out), mode, *map(str, seeds)],
         capture_output=True,
         text=True,
         env=env,
-        cwd=ROOT,
+        cwd=out,
         timeout=1500,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -60,11 +66,26 @@ def run_kernel(stem: str, out: Path, mode: str, seeds: list[int]) -> dict:
 @pytest.mark.parametrize("stem", solution_stems())
 def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
     cells = check_cells(stem)
-    clean = run_kernel(stem, tmp_path, "clean", SEEDS)
-    patched = run_kernel(stem, tmp_path, "patched", SEEDS[:1])
+    drawn = {}
+    for cell in cells:
+        folders = [("reference", seed) for seed in SEEDS]
+        if not cell.fixed_by_nature:
+            folders += [(name, SEEDS[0]) for name in ("stub", "wrong", "lookup", "patched")]
+            folders.append(("selfcheck", None))
+        for submission, seed in folders:
+            cases = drawn.setdefault((cell.exercise, seed), cell.function.cases(seed))
+            folder = tmp_path / submission / ("" if seed is None else str(seed))
+            hand_inputs(cell.function, cases, folder)
+    package = withheld.write_package(
+        tmp_path / "grader" / "course_lib", [c.function for c in cells]
+    )
+    run_kernel(stem, tmp_path, "probe", SEEDS, package)
+    run_kernel(stem, tmp_path, "patched", SEEDS[:1], package)
+    selfcheck = run_kernel(stem, tmp_path, "selfcheck", [], None)
 
     def score(submission: str, cell, seed: int) -> int:
-        return judge(cell.source, cell.exercise, tmp_path / submission / str(seed), seed).passed
+        folder = tmp_path / submission / str(seed)
+        return judge(cell.function, drawn[(cell.exercise, seed)], folder).passed
 
     table = []
     for cell in cells:
@@ -83,11 +104,11 @@ def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
             (
                 cell.exercise,
                 cell.total,
-                clean["wrong"][cell.exercise],
-                patched["patched"][cell.exercise],
+                selfcheck["wrong"][cell.exercise],
+                selfcheck["patched"][cell.exercise],
                 wrong,
                 wrong_patched,
-                clean["lookup"][cell.exercise],
+                selfcheck["lookup"][cell.exercise],
                 lookup,
             )
         )

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from course_lib.checks import CheckFailed, CheckReport, parse_result_line, result_line
+from course_lib.checks import (
+    CallFailed,
+    CheckFailed,
+    CheckReport,
+    Opaque,
+    parse_result_line,
+    result_line,
+)
+from course_lib.checks.exercise import exercise
+from course_lib.checks.probe import call_safely
 
 
 def failure_text(report: CheckReport) -> str:
@@ -111,74 +120,71 @@ def test_garbage_answers_never_crash_the_check():
     assert "`x` has the wrong shape: expected (2,), got NoneType None." in text
 
 
-def test_call_reports_exceptions_of_the_student_function():
-    def gru_step(x, h):
+def _checked(function, student="f(x)", value=1.0):
+    """Self-check `function` with a declared one-case exercise; return the failure text."""
+
+    @exercise("1.1", student=student, reference=lambda x: x)
+    def check(ex):
+        ex.case("f(1)", value, shape=())
+
+    with pytest.raises(CheckFailed) as info:
+        check(function)
+    return str(info.value)
+
+
+def test_a_call_that_raises_is_explained_once():
+    def gru_step(x):
         raise TypeError("unsupported operand type(s)")
 
-    report = CheckReport("4.2")
-    h = report.call(gru_step, np.ones(2), np.ones(2))
-    assert not h
-    report.expect_shape("h", h, (2,))
-    report.expect_close("h", h, [1.0, 1.0])
-    text = failure_text(report)
+    text = _checked(gru_step, student="gru_step(x)")
     assert (
-        "`h`: expected a result, but calling gru_step(...) raised TypeError: "
+        "`f(1)`: expected a result, but calling gru_step(...) raised TypeError: "
         "unsupported operand type(s)." in text
     )
-    assert "`h` not checked: calling gru_step(...) raised the same error (see above)." in text
+    assert "`f(1)` not checked: calling gru_step(...) raised the same error (see above)." in text
 
 
-def test_call_catches_system_exit_and_not_implemented():
-    def leave():
+def test_calls_catch_system_exit_and_not_implemented():
+    def leave(x):
         raise SystemExit(3)
 
     def todo(x):
         raise NotImplementedError("Exercise 1.1: write add")
 
-    report = CheckReport("1.1")
-    report.expect_close("a", report.call(leave), 1.0)
-    report.expect_close("b", report.call(todo, 1), 1.0)
-    text = failure_text(report)
-    assert "calling leave() raised SystemExit: 3" in text
+    assert "calling f(...) raised SystemExit: 3" in _checked(leave)
+    text = _checked(todo, student="add(x)")
     assert "NotImplementedError: Exercise 1.1: write add (the exercise is not solved yet)" in text
-    assert "replace the `raise NotImplementedError(...)` line of todo with your code" in text
+    assert "replace the `raise NotImplementedError(...)` line of add with your code" in text
 
 
-def test_call_lets_keyboard_interrupt_through_so_timeouts_work():
+def test_calls_let_keyboard_interrupt_through_so_timeouts_work():
     def interrupted():
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        CheckReport("1.1").call(interrupted)
+        call_safely(interrupted, (), {}, "interrupted")
 
 
-def test_call_of_a_non_function_fails_cleanly():
-    report = CheckReport("1.1")
-    report.expect_close("x", report.call(3, 1, name="add"), 1.0)
-    assert "add is not a function; got int 3" in failure_text(report)
+def test_a_call_of_a_non_function_fails_cleanly():
+    assert "add is not a function; got int 3" in _checked(3, student="add(x)")
 
 
-def test_call_captures_and_bounds_what_the_function_prints(capsys):
+def test_calls_capture_and_bound_what_the_function_prints(capsys):
     def chatty(x):
         print("y" * 1_000_000)
-        return x
+        return x + 1
 
-    report = CheckReport("1.1")
-    assert report.call(chatty, 2.0) == 2.0
-    report.expect_close("x", 1.0, 2.0)
-    text = failure_text(report)
+    text = _checked(chatty, student="chatty(x)")
     assert capsys.readouterr().out == ""
     assert "chatty printed 1000001 characters while being checked" in text
     assert len(text) < 2_000
 
 
 def test_huge_error_messages_are_shortened():
-    def boom():
+    def boom(x):
         raise ValueError("x" * 1_000_000)
 
-    report = CheckReport("1.1")
-    report.expect_close("x", report.call(boom), 1.0)
-    assert len(failure_text(report)) < 1_000
+    assert len(_checked(boom)) < 1_000
 
 
 def test_expect_with_message_and_callable_condition():
@@ -237,3 +243,27 @@ def test_the_examples_in_the_docstrings_run():
 
     result = doctest.testmod(report_module)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_not_checked_records_one_failure_for_a_failed_call():
+    report = CheckReport("0.4")
+    failed = CallFailed("f()", "ZeroDivisionError: division by zero")
+    assert not report.not_checked("the returned dict", failed)
+    assert not report.not_checked("its keys", failed)
+    assert not report.not_checked("the model", Opaque("<Model object>"))
+    text = failure_text(report)
+    assert (
+        "`the returned dict`: expected a result, but calling f() raised ZeroDivisionError" in text
+    )
+    assert "`its keys` not checked: calling f() raised the same error" in text
+    assert "`the model` not checked: got <Model object>." in text
+    assert "expected 0" not in text
+
+
+def test_report_default_tolerances_and_diagnoses():
+    report = CheckReport("0.5", atol=0.1, rtol=0.0)
+    assert report.expect_close("x", 1.05, 1.0)
+    assert not report.expect_close("x", 1.05, 1.0, atol=0.01, diagnosis="off-by-0.05")
+    with pytest.raises(CheckFailed) as info:
+        report.finish()
+    assert info.value.diagnoses == ("off-by-0.05",)

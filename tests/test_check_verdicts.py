@@ -1,8 +1,10 @@
-"""Tests of the two modes of a check: probing records data, judging replays it elsewhere.
+"""Tests of the probe protocol: the grader hands over inputs, the probe records answers as
+data, the grader judges them with the cases it kept.
 
-A check defined here (registered as `course_lib.checks.ch0`) probes in this process with
-`RNN_COURSE_PROBE_DIR` set, then `judge` replays the records; the hostile tests, with a
-real kernel-like subprocess per chapter, are in `tests/test_check_hostile.py`.
+A check declared here (registered as `course_lib.checks.ch0`) is graded in this process:
+`hand_inputs` writes the inputs, the check runs with `RNN_COURSE_PROBE_DIR` set (probing),
+`judge` reads the answers. The hostile tests, with a kernel-like subprocess per chapter,
+are in `tests/test_check_hostile.py`; the sandbox's own in `tests/test_withheld.py`.
 """
 
 import json
@@ -13,14 +15,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from course_lib.checks import CallFailed, CheckFailed, CheckReport, records
-from course_lib.checks.common import StudentFunction, expect_unchanged
-from course_lib.checks.records import Encoder, Opaque, ProbeError, decode, load_probe
+from course_lib.checks import CheckFailed, records
+from course_lib.checks.contract import PROBE_DIR_ENV, probe_files, probe_line
+from course_lib.checks.exercise import Mistake, exercise, runs_in_notebook
+from course_lib.checks.records import Encoder, Opaque, ProbeError, decode, load_answers
 from course_lib.checks.verdicts import (
-    GRADING_SEED_ENV,
-    PROBE_DIR_ENV,
     Verdict,
-    derive_seed,
+    exercise_of_check_cell,
+    hand_inputs,
     judge,
     parse_check_call,
 )
@@ -28,77 +30,75 @@ from course_lib.checks.verdicts import (
 SOURCE = "from course_lib.checks import ch0\n\nch0.check_double(double)"
 
 
-def check_double(double) -> None:
+@exercise(
+    "0.1",
+    student="double(x)",
+    reference=lambda x: 2 * x,
+    mistakes=[Mistake("triple", "double, do not triple.", lambda x: 3 * x)],
+)
+def check_double(ex) -> None:
     """Exercise 0.1 (4 checks): `double(x)` returns `2 * x` and leaves `x` unchanged."""
-    report = CheckReport("0.1")
-    twice = StudentFunction(report, double, "double")
-    x = report.rng(3).standard_normal((2, 3))
-    original = x.copy()
-    got = twice(x)
-    if report.judging:
-        report.expect_shape("double(x)", got, (2, 3))
-        report.expect_close("double(x)", got, 2 * original)
-        expect_unchanged(report, got, {"x": original}, {"x": x}, "double(x)")
-    n = int(report.rng(4).integers(1, 100))
-    got = twice(n)
-    if report.judging:
-        report.expect_equal(f"double({n})", got, 2 * n)
-    report.finish()
-
-
-def check_unguarded(double) -> None:
-    """A check that forgets `if report.judging:` (a bug the tests must catch)."""
-    report = CheckReport("0.2")
-    got = report.call(double, 1.0, name="double")
-    report.expect_close("double(1)", got, 2.0)
-    report.finish()
+    ex.case("double(x)", ex.rng(3).standard_normal((2, 3)), shape=(2, 3), unchanged=True)
+    n = int(ex.rng(4).integers(1, 100))
+    ex.case(f"double({n})", n, exact=True)
 
 
 @pytest.fixture(autouse=True)
 def ch0(monkeypatch):
     """Register this file's checks as the module `course_lib.checks.ch0`."""
     module = types.ModuleType("course_lib.checks.ch0")
-    for function in (check_double, check_unguarded):
-        function.__module__ = module.__name__
-        setattr(module, function.__name__, function)
+    check_double.__module__ = module.__name__
+    module.check_double = check_double
     monkeypatch.setitem(sys.modules, module.__name__, module)
     monkeypatch.delenv(PROBE_DIR_ENV, raising=False)
-    monkeypatch.delenv(GRADING_SEED_ENV, raising=False)
     return module
 
 
-def probe(monkeypatch, tmp_path, check, function, seed=None, capsys=None):
-    """Run `check(function)` in probe mode into `tmp_path`; return what it printed."""
+def graded(monkeypatch, tmp_path, function, seed=None, capsys=None, check=check_double):
+    """Hand the inputs drawn with `seed` to `tmp_path`, probe there; return the cases."""
+    cases = check.cases(seed)
+    hand_inputs(check, cases, tmp_path)
     monkeypatch.setenv(PROBE_DIR_ENV, str(tmp_path))
-    if seed is None:
-        monkeypatch.delenv(GRADING_SEED_ENV, raising=False)
-    else:
-        monkeypatch.setenv(GRADING_SEED_ENV, str(seed))
     try:
         check(function)
     finally:
         monkeypatch.delenv(PROBE_DIR_ENV)
-        monkeypatch.delenv(GRADING_SEED_ENV, raising=False)
-    return capsys.readouterr().out if capsys else None
+    if capsys is not None:
+        assert capsys.readouterr().out == probe_line(check.id) + "\n"
+    return cases
 
 
 def right(x):
     return 2 * x
 
 
-def test_probe_records_and_prints_no_success_line(monkeypatch, tmp_path, capsys):
-    out = probe(monkeypatch, tmp_path, check_double, right, seed=5, capsys=capsys)
-    assert out == "Exercise 0.1: answers recorded for grading\n"
-    assert "passed" not in out
-    record = json.loads((tmp_path / "0.1.json").read_text())
-    assert record["seed"] == 5 and [c["name"] for c in record["calls"]] == ["double"] * 2
-    with np.load(tmp_path / "0.1.npz", allow_pickle=False) as npz:
+def test_the_probe_records_answers_and_prints_no_success_line(monkeypatch, tmp_path, capsys):
+    graded(monkeypatch, tmp_path, right, seed=5, capsys=capsys)
+    record = json.loads(probe_files(tmp_path, "0.1", "answers")[0].read_text())
+    assert set(record) == {"format", "exercise", "calls"}
+    assert [c["name"] for c in record["calls"]] == ["double"] * 2
+    with np.load(probe_files(tmp_path, "0.1", "answers")[1], allow_pickle=False) as npz:
         assert all(npz[key].dtype.kind in "biufc" for key in npz.files)
 
 
+def test_the_sandbox_gets_the_inputs_and_nothing_else(tmp_path):
+    """No seed, no expected value, no reference: only what `double` is called with."""
+    cases = check_double.cases(20261201)
+    hand_inputs(check_double, cases, tmp_path)
+    json_path, npz_path = probe_files(tmp_path, "0.1", "inputs")
+    record = json.loads(json_path.read_text())
+    assert set(record) == {"format", "exercise", "inputs"}
+    assert "20261201" not in json_path.read_text() + str(npz_path.read_bytes())
+    calls, arrays = records.load_inputs(tmp_path, "0.1")
+    (x,), _ = records.decode_arguments(calls[0], arrays)
+    np.testing.assert_array_equal(x, cases[0].args[0])
+    assert records.decode_arguments(calls[1], arrays) == ((cases[1].args[0],), {})
+    assert len(arrays) == 1  # x; the expected 2 * x is nowhere
+
+
 def test_judge_gives_full_marks_to_the_right_answer(monkeypatch, tmp_path):
-    probe(monkeypatch, tmp_path, check_double, right, seed=5)
-    assert judge(SOURCE, "0.1", tmp_path, 5) == Verdict("0.1", 4, 4, "")
+    cases = graded(monkeypatch, tmp_path, right, seed=5)
+    assert judge(check_double, cases, tmp_path) == Verdict("0.1", 4, 4, "")
 
 
 def test_judge_reports_what_the_self_check_reports(monkeypatch, tmp_path):
@@ -108,29 +108,26 @@ def test_judge_reports_what_the_self_check_reports(monkeypatch, tmp_path):
 
     with pytest.raises(CheckFailed) as info:
         check_double(wrong)
-    probe(monkeypatch, tmp_path, check_double, wrong)
-    verdict = judge(SOURCE, "0.1", tmp_path, None)
+    cases = graded(monkeypatch, tmp_path, wrong)
+    verdict = judge(check_double, cases, tmp_path)
     assert verdict.message == str(info.value)
     assert (verdict.passed, verdict.total) == (1, 4)  # only the shape holds
     assert "changed its input `x` in place" in verdict.message
+    assert verdict.diagnoses == ("triple", "triple") == info.value.diagnoses
 
 
-def test_grading_seed_gives_fresh_inputs_and_must_match(monkeypatch, tmp_path):
+def test_grading_seed_gives_fresh_inputs_drawn_in_the_grader(monkeypatch, tmp_path):
     seen = []
 
     def spy(x):
         seen.append(np.array(x))
         return 2 * x
 
-    probe(monkeypatch, tmp_path / "a", check_double, spy, seed=1)
-    probe(monkeypatch, tmp_path / "b", check_double, spy, seed=2)
+    graded(monkeypatch, tmp_path / "a", spy, seed=1)
+    graded(monkeypatch, tmp_path / "b", spy, seed=2)
     check_double(spy)  # self-check: the fixed inputs
     assert not np.array_equal(seen[0], seen[2]) and not np.array_equal(seen[2], seen[4])
     np.testing.assert_array_equal(seen[4], np.random.default_rng(3).standard_normal((2, 3)))
-    assert derive_seed(1, "0.1", 3) != derive_seed(2, "0.1", 3) != derive_seed(1, "0.1", 4)
-    assert judge(SOURCE, "0.1", tmp_path / "b", 2).passed == 4
-    with pytest.raises(ProbeError, match="other inputs"):
-        judge(SOURCE, "0.1", tmp_path / "b", 1)
 
 
 def test_answers_hard_coded_for_the_self_check_fail_when_graded(monkeypatch, tmp_path):
@@ -146,21 +143,20 @@ def test_answers_hard_coded_for_the_self_check_fail_when_graded(monkeypatch, tmp
         return table.get(np.asarray(x).tobytes(), np.zeros_like(x))
 
     check_double(lookup)  # passes the self-check ...
-    probe(monkeypatch, tmp_path, check_double, lookup, seed=9)
-    assert judge(SOURCE, "0.1", tmp_path, 9).passed < 4  # ... not the graded run
+    cases = graded(monkeypatch, tmp_path, lookup, seed=9)
+    assert judge(check_double, cases, tmp_path).passed < 4  # ... not the graded run
 
 
-def test_unguarded_expectation_is_a_clear_error_when_probing(monkeypatch, tmp_path):
-    with pytest.raises(RuntimeError, match="under `if report.judging:`"):
-        probe(monkeypatch, tmp_path, check_unguarded, right)
+def test_failed_calls_and_the_unsolved_stub_are_judged(monkeypatch, tmp_path):
+    calls = []
 
-
-def test_failed_calls_and_the_unsolved_stub_are_replayed(monkeypatch, tmp_path):
     def todo(x):
+        calls.append(x)
         raise NotImplementedError("Exercise 0.1: write double")
 
-    probe(monkeypatch, tmp_path, check_double, todo)
-    verdict = judge(SOURCE, "0.1", tmp_path, None)
+    cases = graded(monkeypatch, tmp_path, todo)
+    assert len(calls) == 1  # the stub is not called again for the second case
+    verdict = judge(check_double, cases, tmp_path)
     assert (verdict.passed, verdict.total) == (0, 4)
     assert "not solved yet" in verdict.message
     assert "replace the `raise NotImplementedError(...)` line of double" in verdict.message
@@ -168,79 +164,90 @@ def test_failed_calls_and_the_unsolved_stub_are_replayed(monkeypatch, tmp_path):
     def broken(x):
         raise TypeError("bad operand")
 
-    probe(monkeypatch, tmp_path, check_double, broken)
-    verdict = judge(SOURCE, "0.1", tmp_path, None)
+    cases = graded(monkeypatch, tmp_path, broken)
+    verdict = judge(check_double, cases, tmp_path)
     assert "calling double(...) raised TypeError: bad operand" in verdict.message
 
 
+def test_without_inputs_from_the_grader_nothing_is_recorded(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(PROBE_DIR_ENV, str(tmp_path))
+    check_double(right)
+    assert capsys.readouterr().out.startswith("Exercise 0.1: answers could not be recorded")
+    with pytest.raises(ProbeError, match="no answers were recorded"):
+        load_answers(tmp_path, "0.1")
+
+
 def test_too_few_or_mismatched_records_fail_the_checks_without_a_crash(monkeypatch, tmp_path):
-    probe(monkeypatch, tmp_path, check_double, right)
-    path = tmp_path / "0.1.json"
+    cases = graded(monkeypatch, tmp_path, right)
+    path = probe_files(tmp_path, "0.1", "answers")[0]
     record = json.loads(path.read_text())
     record["calls"] = record["calls"][:1]
     path.write_text(json.dumps(record))
-    verdict = judge(SOURCE, "0.1", tmp_path, None)
+    verdict = judge(check_double, cases, tmp_path)
     assert (verdict.passed, verdict.total) == (3, 4)
     assert "no answer was recorded for this call" in verdict.message
     record["calls"][0]["name"] = "triple"
     path.write_text(json.dumps(record))
-    verdict = judge(SOURCE, "0.1", tmp_path, None)
+    verdict = judge(check_double, cases, tmp_path)
     assert verdict.passed == 0 and "do not match this check" in verdict.message
+
+
+def _answers(tmp_path):
+    return probe_files(tmp_path, "0.1", "answers")
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda p: p.with_suffix(".json").unlink(),
-        lambda p: p.with_suffix(".json").write_text("{not json"),
-        lambda p: p.with_suffix(".json").write_text('{"format": 1, "exercise": "0.2"}'),
-        lambda p: p.with_suffix(".json").write_text(
-            json.dumps({"format": 1, "exercise": "0.1", "seed": None, "calls": [{"name": 3}]})
+        lambda j, n: j.unlink(),
+        lambda j, n: j.write_text("{not json"),
+        lambda j, n: j.write_text('{"format": 2, "exercise": "0.2"}'),
+        lambda j, n: j.write_text(
+            json.dumps({"format": 2, "exercise": "0.1", "calls": [{"name": 3}]})
         ),
-        lambda p: p.with_suffix(".json").write_text(
+        lambda j, n: j.write_text(
             json.dumps(
                 {
-                    "format": 1,
+                    "format": 2,
                     "exercise": "0.1",
-                    "seed": None,
                     "calls": [{"name": "double", "result": {"t": "pickle", "v": "gASV"}}],
                 }
             )
         ),
-        lambda p: p.with_suffix(".npz").write_bytes(b"PK\x03\x04 not a zip"),
-        lambda p: np.savez(p.with_suffix(".npz"), a0=np.array([{"a": 1}], dtype=object)),
-        lambda p: p.with_suffix(".json").write_text("[" * 100_000 + "]" * 100_000),
+        lambda j, n: n.write_bytes(b"PK\x03\x04 not a zip"),
+        lambda j, n: np.savez(n.with_suffix(""), a0=np.array([{"a": 1}], dtype=object)),
+        lambda j, n: j.write_text("[" * 100_000 + "]" * 100_000),
     ],
 )
 def test_missing_or_invalid_records_raise_probe_error(monkeypatch, tmp_path, damage):
-    probe(monkeypatch, tmp_path, check_double, right)
-    damage(tmp_path / "0.1.json")
+    cases = graded(monkeypatch, tmp_path, right)
+    damage(*_answers(tmp_path))
     with pytest.raises(ProbeError) as info:
-        judge(SOURCE, "0.1", tmp_path, None)
+        judge(check_double, cases, tmp_path)
     assert "Exercise 0.1" in str(info.value)
 
 
 def test_object_arrays_are_never_unpickled(monkeypatch, tmp_path):
-    probe(monkeypatch, tmp_path, check_double, right)
+    graded(monkeypatch, tmp_path, right)
     np.save(tmp_path / "a0.npy", np.array([object()], dtype=object), allow_pickle=True)
-    with zipfile.ZipFile(tmp_path / "0.1.npz", "w") as archive:
+    with zipfile.ZipFile(_answers(tmp_path)[1], "w") as archive:
         archive.write(tmp_path / "a0.npy", "a0.npy")
     with pytest.raises(ProbeError, match="damaged"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
 
 
 def test_oversized_records_are_refused(monkeypatch, tmp_path):
-    probe(monkeypatch, tmp_path, check_double, right)
+    graded(monkeypatch, tmp_path, right)
     monkeypatch.setattr(records, "LIMITS", records.Limits(json_bytes=100))
     with pytest.raises(ProbeError, match="refused: it is larger than 100 bytes"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
 
 
 def test_symlinked_records_are_refused(monkeypatch, tmp_path):
-    probe(monkeypatch, tmp_path / "real", check_double, right)
-    (tmp_path / "0.1.json").symlink_to(tmp_path / "real" / "0.1.json")
+    graded(monkeypatch, tmp_path / "real", right)
+    _answers(tmp_path)[0].symlink_to(_answers(tmp_path / "real")[0])
     with pytest.raises(ProbeError, match="refused: it is a link"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
 
 
 def round_trip(value):
@@ -296,37 +303,20 @@ def test_float_subclasses_are_recorded_as_plain_floats():
     assert type(got) is float and got == 1.5
 
 
-def test_self_check_returns_data_copies_and_models_as_they_are():
-    report = CheckReport("0.3")
-    x = np.ones(3, dtype=np.float32)
-    got = report.call(lambda: x, name="f")
-    assert got is not x and got.dtype == np.float32
-    model = object()
-    assert report.call(lambda: model, name="g") is model
+def test_inputs_must_be_data():
+    with pytest.raises(ValueError, match="inputs of a check must be data"):
+        records.encode_inputs([((object(),), {})])
 
 
-def test_not_checked_records_one_failure_for_a_failed_call():
-    report = CheckReport("0.4")
-    failed = report.call(lambda: 1 / 0, name="f")
-    assert isinstance(failed, CallFailed)
-    assert not report.not_checked("the returned dict", failed)
-    assert not report.not_checked("its keys", failed)
-    assert not report.not_checked("the model", Opaque("<Model object>"))
-    with pytest.raises(CheckFailed) as info:
-        report.finish()
-    text = str(info.value)
-    assert (
-        "`the returned dict`: expected a result, but calling f() raised ZeroDivisionError" in text
-    )
-    assert "`its keys` not checked: calling f() raised the same error" in text
-    assert "`the model` not checked: got <Model object>." in text
-    assert "expected 0" not in text
+def test_a_model_where_data_is_expected_is_judged_by_its_description_only(monkeypatch, tmp_path):
+    class Model:
+        def __array__(self, *args, **kwargs):  # a hostile object that pretends to be data
+            return np.full((2, 3), 7.0)
 
-
-def test_report_default_tolerances():
-    report = CheckReport("0.5", atol=0.1, rtol=0.0)
-    assert report.expect_close("x", 1.05, 1.0)
-    assert not report.expect_close("x", 1.05, 1.0, atol=0.01)
+    cases = graded(monkeypatch, tmp_path, lambda x: Model())
+    verdict = judge(check_double, cases, tmp_path)
+    assert verdict.passed == 1  # only "inputs unchanged": the answer reached the grader as text
+    assert "got Model <" in verdict.message
 
 
 def test_parse_check_call_resolves_the_check_and_names_the_student_objects(ch0):
@@ -338,38 +328,60 @@ def test_parse_check_call_resolves_the_check_and_names_the_student_objects(ch0):
     for bad in ("import os\nos.system('x')", "ch0.check_double(double)", "print(1)\nprint(2)"):
         with pytest.raises((ValueError, AttributeError)):
             parse_check_call(bad)
-
-
-def test_judge_in_a_clean_process_ignores_a_probe_environment(monkeypatch, tmp_path):
-    probe(monkeypatch, tmp_path, check_double, right)
-    monkeypatch.setenv(PROBE_DIR_ENV, str(tmp_path / "elsewhere"))
-    assert judge(SOURCE, "0.1", tmp_path, None).passed == 4
-    assert not (tmp_path / "elsewhere").exists()
+    assert exercise_of_check_cell(SOURCE, "0.1") is check_double
+    with pytest.raises(ValueError, match="checks Exercise 0.1"):
+        exercise_of_check_cell(SOURCE, "0.2")
+    with pytest.raises(ValueError, match="one name of the notebook"):
+        exercise_of_check_cell(SOURCE.replace("(double)", "(double, seed=3)"), "0.1")
 
 
 def test_a_student_function_under_another_name_is_judged_the_same(monkeypatch, tmp_path):
     def my_double(x):  # the notebook then says `double = my_double`
         return 2 * x
 
-    probe(monkeypatch, tmp_path, check_double, my_double)
-    assert judge(SOURCE, "0.1", tmp_path, None).passed == 4
+    cases = graded(monkeypatch, tmp_path, my_double)
+    assert judge(check_double, cases, tmp_path).passed == 4
 
 
-def test_a_check_that_inspects_a_model_directly_is_caught_when_judged(monkeypatch, tmp_path):
-    def check_model(make):
-        report = CheckReport("0.6")
-        model = report.call(make, name="make")
-        if report.judging:
-            report.expect(hasattr(model, "predict"), "the model should have predict")
-        report.finish()
+def test_a_declaration_that_cannot_work_is_refused_when_it_is_written():
+    def draw(ex):
+        ex.case("x", 1.0)
 
-    class Model:
-        def predict(self):
-            return 1
+    with pytest.raises(ValueError, match="`id` must be an exercise id"):
+        exercise("one", student="f(x)")(draw)
+    with pytest.raises(ValueError, match="must be marked @runs_in_notebook"):
+        exercise("0.3", student="f(x)", call=lambda f, x: f(x))(draw)
+    runs_in_notebook(call := lambda f, x: f(x))
+    assert exercise("0.3", student="f(x)", call=call)(draw).call is call
+    twice = [Mistake("a", "", abs), Mistake("a", "", abs)]
+    with pytest.raises(ValueError, match="distinct ids"):
+        exercise("0.3", student="f(x)", mistakes=twice)(draw)
+    nothing = exercise("0.3", student="f(x)")(draw)  # no reference, no expected value
+    with pytest.raises(ValueError, match="checks nothing"):
+        nothing.cases(None)
 
-    check_model.__module__ = "course_lib.checks.ch0"
-    sys.modules["course_lib.checks.ch0"].check_model = check_model
-    check_model(Model)  # self-check: the model itself is there
-    probe(monkeypatch, tmp_path, check_model, Model)
-    source = "from course_lib.checks import ch0\nch0.check_model(make)"
-    assert judge(source, "0.6", tmp_path, None).passed == 0  # judged: only its description
+
+@runs_in_notebook
+def _given(answer):
+    return answer
+
+
+@exercise(
+    "0.4",
+    student="answer",
+    call=_given,
+    mistakes=[Mistake("c-confuses-h-and-c", "h is the output, c the memory.", lambda: "c")],
+)
+def check_quiz(ex) -> None:
+    """A multiple-choice question: the student's object is a value, handed over by a call."""
+    ex.case("the answer to question 1", expected="b", exact=True)
+
+
+def test_a_multiple_choice_answer_is_a_value_through_a_call(monkeypatch, tmp_path):
+    check_quiz("b")
+    with pytest.raises(CheckFailed) as info:
+        check_quiz("c")
+    assert "h is the output" in str(info.value) and info.value.diagnoses == ("c-confuses-h-and-c",)
+    cases = graded(monkeypatch, tmp_path, "c", check=check_quiz)
+    verdict = judge(check_quiz, cases, tmp_path)
+    assert (verdict.passed, verdict.diagnoses) == (0, ("c-confuses-h-and-c",))

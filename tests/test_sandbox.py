@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.checks.records import ProbeError, load_probe
+from course_lib.checks.records import ProbeError, load_answers
 from course_lib.grading import sandbox
 from course_lib.grading.batch import grade_task
 from course_lib.grading.execute import CellStatus, ExecutionConfig, execute_job
@@ -507,9 +507,9 @@ def test_a_probe_folder_replaced_by_a_file_gives_each_exercise_a_status(tmp_path
     # The grader reads records only from a folder of its own; a file there is refused too.
     (tmp_path / "probes").write_text("a file")
     with pytest.raises(NotADirectoryError):
-        os.lstat(tmp_path / "probes" / "1.1.json")  # how the grader used to fail
+        os.lstat(tmp_path / "probes" / "1.1.answers.json")  # how the grader used to fail
     with pytest.raises(ProbeError, match="record of Exercise 1.1 is refused"):
-        load_probe(tmp_path / "probes", "1.1")
+        load_answers(tmp_path / "probes", "1.1")
 
 
 def test_a_forged_result_is_rejected():

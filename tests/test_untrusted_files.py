@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 from course_lib.checks import records
-from course_lib.checks.records import Budget, ProbeError, load_probe
+from course_lib.checks.contract import probe_files
+from course_lib.checks.records import Budget, ProbeError, load_answers
 from course_lib.grading import sandbox
 from course_lib.grading.result_file import ResultFileError, read_result, write_result
 from course_lib.grading.sandbox import GradingFolder, remove_tree
@@ -158,15 +159,12 @@ def forged_record(folder, references: int, array_bytes: int):
     """A record of one call whose result refers to one array `references` times."""
     folder.mkdir(exist_ok=True)
     result = {"t": "list", "v": [{"t": "array", "k": "a0"}] * references}
-    record = {
-        "format": 1,
-        "exercise": "0.1",
-        "seed": None,
-        "calls": [{"name": "f", "result": result}],
-    }
-    (folder / "0.1.json").write_text(json.dumps(record))
-    np.savez(folder / "0.1.npz", a0=np.zeros(array_bytes // 8))
-    return folder / "0.1.json"
+    record = {"format": 2, "exercise": "0.1", "calls": [{"name": "f", "result": result}]}
+    json_path, npz_path = probe_files(folder, "0.1", "answers")
+    json_path.write_text(json.dumps(record))
+    with open(npz_path, "wb") as file:
+        np.savez(file, a0=np.zeros(array_bytes // 8))
+    return json_path
 
 
 def test_a_record_referring_to_one_array_many_times_is_refused(tmp_path, monkeypatch):
@@ -176,7 +174,7 @@ def test_a_record_referring_to_one_array_many_times_is_refused(tmp_path, monkeyp
     record = forged_record(tmp_path, references=48, array_bytes=2**20)
     assert record.stat().st_size < 1_500
     with pytest.raises(ProbeError, match="refer to more than 8,388,608 bytes of arrays"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
     # Without the budget the same record decodes to 48 copies: 48 MiB from 1 MiB on disk.
     raw = json.loads(record.read_text())["calls"][0]["result"]
     arrays = {"a0": np.zeros(2**20 // 8)}
@@ -189,33 +187,36 @@ def test_a_record_referring_to_one_array_many_times_is_refused(tmp_path, monkeyp
 def test_the_budget_counts_values_across_every_call(tmp_path, monkeypatch):
     monkeypatch.setattr(records, "LIMITS", records.Limits(items=100))
     call = {"name": "f", "result": {"t": "list", "v": list(range(60))}}
-    record = {"format": 1, "exercise": "0.1", "seed": None, "calls": [call, call]}
-    (tmp_path / "0.1.json").write_text(json.dumps(record))
+    record = {"format": 2, "exercise": "0.1", "calls": [call, call]}
+    json_path = probe_files(tmp_path, "0.1", "answers")[0]
+    json_path.write_text(json.dumps(record))
     with pytest.raises(ProbeError, match="hold more than 100 values"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
     record["calls"] = [call]
-    (tmp_path / "0.1.json").write_text(json.dumps(record))
-    assert len(load_probe(tmp_path, "0.1").calls[0]["result"]) == 60
+    json_path.write_text(json.dumps(record))
+    assert len(load_answers(tmp_path, "0.1").calls[0]["result"]) == 60
 
 
 def test_an_array_file_with_a_huge_table_of_contents_is_refused_before_it_is_read(tmp_path):
     forged_record(tmp_path, references=1, array_bytes=8)
-    with zipfile.ZipFile(tmp_path / "0.1.npz", "a") as archive:
+    npz_path = probe_files(tmp_path, "0.1", "answers")[1]
+    with zipfile.ZipFile(npz_path, "a") as archive:
         for index in range(1, 30_000):  # empty entries: 30,000 objects for zipfile to build
             archive.writestr(f"a{index:0>120}.npy", b"")
-    data = (tmp_path / "0.1.npz").read_bytes()
+    data = npz_path.read_bytes()
     assert records.zip_directory_bytes(data) > records.LIMITS.zip_directory_bytes
-    assert len(zipfile.ZipFile(tmp_path / "0.1.npz").infolist()) == 30_000  # what it costs
+    assert len(zipfile.ZipFile(npz_path).infolist()) == 30_000  # what it costs
     with pytest.raises(ProbeError, match="lists too many arrays"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
 
 
 def test_a_probe_record_that_is_a_fifo_does_not_block(tmp_path):
     forged_record(tmp_path, references=1, array_bytes=8)
-    (tmp_path / "0.1.npz").unlink()
-    os.mkfifo(tmp_path / "0.1.npz")
+    npz_path = probe_files(tmp_path, "0.1", "answers")[1]
+    npz_path.unlink()
+    os.mkfifo(npz_path)
     with pytest.raises(ProbeError, match=r"array file of Exercise 0.1 is refused: it is a FIFO"):
-        load_probe(tmp_path, "0.1")
+        load_answers(tmp_path, "0.1")
 
 
 # -- removing what a sandbox wrote ----------------------------------------------------------

@@ -21,15 +21,13 @@ import numpy as np
 
 from course_lib import cells, datasets
 from course_lib.checks.common import (
-    StudentFunction,
-    diagnose,
-    expect_good_forecaster,
-    expect_unchanged,
-    hint_for,
-    seed_everything,
+    FORECASTS,
+    forecasting_case,
+    independent_windows,
+    keras_model,
+    train_and_forecast,
 )
-from course_lib.checks.report import CallFailed, CheckReport
-from course_lib.validation import describe
+from course_lib.checks.exercise import Keys, Mistake, Shape, Values, exercise, runs_in_notebook
 
 __all__ = [
     "MAX_MSE_RATIO",
@@ -43,393 +41,405 @@ __all__ = [
 # -- 3.1 -------------------------------------------------------------------------------------
 
 
-def _windows_mistakes(series, window, horizon):
+def _windows_with_target_at(series, window, horizon, offset, drop=0):
+    """Windows whose target starts `offset` steps after the window's start (a mistake)."""
     values = np.asarray(series, dtype=float)
-    n = len(values) - window - horizon + 1
+    n = len(values) - window - horizon + 1 - drop
+    X = np.stack([values[s : s + window] for s in range(n)])[:, :, None]
+    y = np.stack([values[s + offset : s + offset + horizon] for s in range(n)])
+    return X, y
 
-    def cut(n_windows, target_offset):
-        X = np.stack([values[s : s + window] for s in range(n_windows)])[:, :, None]
-        y = np.stack(
-            [values[s + target_offset : s + target_offset + horizon] for s in range(n_windows)]
-        )
-        return X, y
 
-    return [
-        (
-            "the target starts right after the window, at series[s + window], not at its "
-            "last element series[s + window - 1] (that value is already an input).",
-            lambda: cut(n, window - 1)[1],
+_WINDOWS_MISTAKES = [
+    Mistake(
+        "target-is-last-input",
+        "the target starts right after the window, at series[s + window], not at its last "
+        "element series[s + window - 1] (that value is already an input).",
+        lambda series, window, horizon=1: _windows_with_target_at(
+            series, window, horizon, window - 1
         ),
-        (
-            "the target starts at series[s + window]; series[s + window + 1] skips a step.",
-            lambda: cut(n - 1, window + 1)[1],
+    ),
+    Mistake(
+        "target-skips-a-step",
+        "the target starts at series[s + window]; series[s + window + 1] skips a step.",
+        lambda series, window, horizon=1: _windows_with_target_at(
+            series, window, horizon, window + 1, drop=1
         ),
-    ]
+    ),
+]
 
 
-def check_make_windows(make_windows) -> None:
+@exercise(
+    "3.1",
+    student="make_windows(series, window, horizon=1)",
+    reference=datasets.make_windows,
+    returns=("X", "y"),
+    mistakes=_WINDOWS_MISTAKES,
+    hint="the target of window s is series[s + window : s + window + horizon].",
+)
+def check_make_windows(ex) -> None:
     """Exercise 3.1 (7 checks): `make_windows(series, window, horizon=1) -> (X, y)`.
 
     Compares with `course_lib.datasets.make_windows` on two ramps (easy to read, starting
     at a drawn integer) and on a noisy sine, with horizons 1, 3 and 2.
     """
-    report = CheckReport("3.1")
-    windows = StudentFunction(report, make_windows, "make_windows")
-    rng = report.rng(2)
+    rng = ex.rng(2)
     a, b = (int(v) for v in rng.integers(-100, 101, size=2))
+    series = np.arange(a, a + 10.0)
+    n = len(series) - 3
+    ex.case(
+        f"np.arange({a}.0, {a + 10}.0), window=3",
+        series,
+        3,
+        kwargs={"horizon": 1},
+        values=False,
+        checks=[
+            Shape(
+                (n, 3, 1),
+                of="X",
+                layout="(batch, window, features)",
+                hint=f"a series of {len(series)} steps gives {len(series)} - window - horizon "
+                f"+ 1 = {n} windows; X needs a features axis of size 1: X[..., None].",
+            ),
+            Shape(
+                (n, 1),
+                of="y",
+                layout="(batch, horizon)",
+                hint=f"{n} windows with 1 target value(s) each, also for horizon=1.",
+            ),
+        ],
+    )
     cases = [
-        (f"np.arange({a}.0, {a + 10}.0), window=3", np.arange(a, a + 10.0), 3, 1),
         (f"np.arange({b}.0, {b + 12}.0), window=4, horizon=3", np.arange(b, b + 12.0), 4, 3),
         (
             "a noisy sine of 50 steps, window=7, horizon=2",
-            datasets.sine_series(50, period=12.0, noise=0.1, seed=report.seed(2)).astype(float),
+            datasets.sine_series(50, period=12.0, noise=0.1, seed=ex.seed(2)).astype(float),
             7,
             2,
         ),
     ]
     for index, (label, series, window, horizon) in enumerate(cases):
-        original = series.copy()
-        got = windows(series, window, horizon=horizon)
-        if report.judging:
-            _expect_windows(
-                report, windows.name, index, label, got, series, original, window, horizon
-            )
-    report.finish()
-
-
-def _expect_windows(report, name, index, label, got, series, original, window, horizon) -> None:
-    """The checks of one case of 3.1: shapes for the first, values for the others."""
-    X_exp, y_exp = datasets.make_windows(original, window, horizon)
-    n = len(original) - window - horizon + 1
-    pair = isinstance(got, tuple | list) and len(got) == 2
-    if isinstance(got, CallFailed):
-        X, y = got, got
-    elif not pair:
-        report.expect(
-            False,
-            f"{name}({label}) should return a pair (X, y); got {describe(got)}.",
-            hint="end with `return X, y`.",
+        n = len(series) - window - horizon + 1
+        ex.case(
+            label,
+            series,
+            window,
+            kwargs={"horizon": horizon},
+            values=False,
+            checks=[
+                Values(
+                    of="X",
+                    hint=f"window s holds series[s : s + window]; there are {n} windows "
+                    "(the last target must still fit in the series).",
+                ),
+                Values(of="y"),
+            ],
+            unchanged=index == 1,
         )
-        skipped = ["y"] + (["the series unchanged"] if index == 2 else [])
-        for skipped_name in skipped:
-            report.expect(False, f"`{skipped_name}` for {label} not checked (no pair returned).")
-        return
-    else:
-        X, y = got
-    if index == 0:
-        shape_hint = (
-            f"a series of {len(original)} steps gives {len(original)} - window - horizon + 1 "
-            f"= {n} windows; X needs a features axis of size 1: X[..., None]."
-        )
-        report.expect_shape(
-            f"X for {label}",
-            X,
-            X_exp.shape,
-            layout="(batch, window, features)",
-            hint=hint_for(X, shape_hint),
-        )
-        report.expect_shape(
-            f"y for {label}",
-            y,
-            y_exp.shape,
-            layout="(batch, horizon)",
-            hint=f"{n} windows with {horizon} target value(s) each, also for horizon=1.",
-        )
-        return
-    report.expect_close(
-        f"X for {label}",
-        X,
-        X_exp,
-        hint=f"window s holds series[s : s + window]; there are {n} windows "
-        "(the last target must still fit in the series).",
-    )
-    report.expect_close(
-        f"y for {label}",
-        y,
-        y_exp,
-        hint=diagnose(
-            y,
-            _windows_mistakes(original, window, horizon),
-            "the target of window s is series[s + window : s + window + horizon].",
-        ),
-    )
-    if index == 2:
-        expect_unchanged(report, got, {"series": original}, {"series": series}, "make_windows")
 
 
 # -- 3.2 -------------------------------------------------------------------------------------
 
 _KEYS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "mean", "std")
+_SPLIT_HINT = (
+    "split the series first (train, val, test in time order), then cut windows inside each "
+    "segment: a segment of L steps gives L - window windows, none crosses a boundary."
+)
 
 
-def _prepare_mistakes(series, window, split, array):
-    """Results of typical mistakes of `prepare_data`, for `diagnose`."""
-    n_train = int(np.floor(0.7 * len(series)))
-
-    def leaky():  # scaled with the statistics of the whole series
-        scaled = (series - np.mean(series)) / np.std(series)
-        data = datasets.make_forecasting_data(scaled, window=window, scale=None)
-        return getattr(data, f"{array}_{split}")
-
-    def unscaled():
-        data = datasets.make_forecasting_data(series, window=window, scale=None)
-        return getattr(data, f"{array}_{split}")
-
-    def windows_first():  # windows cut over the whole series, then split by position
-        train = series[:n_train]
-        X, y = datasets.make_windows((series - np.mean(train)) / np.std(train), window)
-        n_val = int(np.floor(0.15 * len(series)))
-        bounds = {"train": (0, n_train), "test": (n_train + n_val, len(X))}[split]
-        return {"X": X, "y": y}[array][bounds[0] : bounds[1]]
-
-    return [
-        (
-            "the values are scaled with the mean and std of the whole series; that leaks "
-            "the future into training: use the training segment's statistics.",
-            leaky,
-        ),
-        ("scale the values: (x - mean) / std with the training statistics.", unscaled),
-        (
-            "split first, then cut windows inside each segment: windows cut before "
-            "splitting cross the boundaries between train, validation and test.",
-            windows_first,
-        ),
-    ]
+def _prepared(data: datasets.ForecastingData, mean: float, std: float) -> dict:
+    return {**{key: getattr(data, key) for key in _KEYS[:6]}, "mean": mean, "std": std}
 
 
-def check_prepare_data(prepare_data) -> None:
+def _training_stats(series, train=0.7):
+    segment = series[: int(np.floor(train * len(series)))]
+    return float(np.mean(segment)), float(np.std(segment))
+
+
+def _prepare_reference(series, window, train=0.7, val=0.15):
+    """The reference: `make_forecasting_data`, as the dict the exercise asks for."""
+    data = datasets.make_forecasting_data(series, window=window, train=train, val=val)
+    return _prepared(data, *_training_stats(series, train))
+
+
+def _scaled_with_whole_series(series, window, train=0.7, val=0.15):
+    mean, std = float(np.mean(series)), float(np.std(series))
+    data = datasets.make_forecasting_data(
+        (series - mean) / std, window=window, train=train, val=val, scale=None
+    )
+    return _prepared(data, mean, std)
+
+
+def _not_scaled(series, window, train=0.7, val=0.15):
+    data = datasets.make_forecasting_data(series, window=window, train=train, val=val, scale=None)
+    return _prepared(data, *_training_stats(series, train))
+
+
+def _windows_before_splitting(series, window, train=0.7, val=0.15):
+    mean, std = _training_stats(series, train)
+    X, y = datasets.make_windows((series - mean) / std, window)
+    n_train, n_val = int(np.floor(train * len(series))), int(np.floor(val * len(series)))
+    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val)}
+    bounds["test"] = (n_train + n_val, len(X))
+    parts = {
+        f"{a}_{k}": v[lo:hi] for k, (lo, hi) in bounds.items() for a, v in (("X", X), ("y", y))
+    }
+    return {**parts, "mean": mean, "std": std}
+
+
+_PREPARE_MISTAKES = [
+    Mistake(
+        "scaled-with-whole-series",
+        "the values are scaled with the mean and std of the whole series; that leaks the "
+        "future into training: use the training segment's statistics.",
+        _scaled_with_whole_series,
+    ),
+    Mistake(
+        "not-scaled",
+        "scale the values: (x - mean) / std with the training statistics.",
+        _not_scaled,
+    ),
+    Mistake(
+        "windows-cut-before-splitting",
+        "split first, then cut windows inside each segment: windows cut before splitting "
+        "cross the boundaries between train, validation and test.",
+        _windows_before_splitting,
+    ),
+]
+
+
+@exercise(
+    "3.2",
+    student="prepare_data(series, window, train=0.7, val=0.15)",
+    reference=_prepare_reference,
+    withhold=[datasets.make_forecasting_data],
+    returns=Keys(*_KEYS),
+    mistakes=_PREPARE_MISTAKES,
+    hint=_SPLIT_HINT,
+    atol=1e-5,
+    rtol=1e-4,
+)
+def check_prepare_data(ex) -> None:
     """Exercise 3.2 (10 checks): `prepare_data(series, window, train=0.7, val=0.15) -> dict`.
 
     Compares with `course_lib.datasets.make_forecasting_data` (split first, scaler fitted on
     the training segment only, windows cut inside each segment) on a sine with a trend,
     where using statistics of the whole series changes the numbers.
     """
-    report = CheckReport("3.2", atol=1e-5, rtol=1e-4)
-    prepare = StudentFunction(report, prepare_data, "prepare_data")
-    series = datasets.sine_series(
-        300, period=20.0, noise=0.1, trend=0.01, seed=report.seed(3)
-    ).astype(float)
-    original = series.copy()
+    series = datasets.sine_series(300, period=20.0, noise=0.1, trend=0.01, seed=ex.seed(3)).astype(
+        float
+    )
     window = 10
-    got = prepare(series, window)
-    if report.judging:
-        _expect_prepared(report, prepare.name, got, series, original, window)
-    report.finish()
-
-
-def _expect_prepared(report, name, got, series, original, window) -> None:
-    """The 10 checks of 3.2 on the student's dict `got`."""
-    ref = datasets.make_forecasting_data(original, window=window, train=0.7, val=0.15)
-    if isinstance(got, CallFailed):
-        report.not_checked("the returned dict", got)
-        part = dict.fromkeys(_KEYS, got)
-    else:
-        is_dict = isinstance(got, dict)
-        missing = [key for key in _KEYS if not (is_dict and key in got)]
-        received = f"missing: {', '.join(missing)}" if is_dict else f"got {type(got).__name__}"
-        report.expect(
-            not missing,
-            f"{name} should return a dict with the keys {', '.join(_KEYS)}; {received}.",
-            hint='return {"X_train": X_train, "y_train": y_train, ..., "mean": mean, "std": std}.',
-        )
-        part = {key: got.get(key) if is_dict else None for key in _KEYS}
-
-    train = original[: len(ref.train)]
-    stats = part["mean"] if isinstance(part["mean"], CallFailed) else [part["mean"], part["std"]]
-    stats_hint = (
-        f"fit the scaler on the training segment only: the mean and std of the first "
-        f"floor(0.7 * {len(original)}) = {len(train)} steps."
+    n_train = int(np.floor(0.7 * len(series)))
+    ref = datasets.make_forecasting_data(series, window=window, train=0.7, val=0.15)
+    ex.case(
+        "prepare_data(a sine with a trend, 300 steps, window=10)",
+        series,
+        window,
+        structure=True,
+        values=False,
+        checks=[
+            Values(
+                list(_training_stats(series)),
+                of=lambda got: [got["mean"], got["std"]],
+                name="[mean, std]",
+                atol=1e-6,
+                rtol=1e-5,
+                hint="fit the scaler on the training segment only: the mean and std of the "
+                f"first floor(0.7 * {len(series)}) = {n_train} steps.",
+            ),
+            *(
+                Shape(
+                    getattr(ref, f"X_{split}").shape,
+                    of=f"X_{split}",
+                    name=f"X_{split}",
+                    layout="(batch, window, features)",
+                    hint=_SPLIT_HINT,
+                    mistakes=(),
+                )
+                for split in ("train", "val", "test")
+            ),
+            *(
+                Values(of=f"{array}_{split}", name=f"{array}_{split}")
+                for split in ("train", "test")
+                for array in ("X", "y")
+            ),
+        ],
+        unchanged=True,
     )
-    if diagnose(stats, [("leak", lambda: [np.mean(original), np.std(original)])]):
-        stats_hint = "you used the whole series, which leaks the future into training; " + (
-            stats_hint
-        )
-    report.expect_close(
-        "[mean, std]",
-        stats,
-        [np.mean(train), np.std(train)],
-        atol=1e-6,
-        rtol=1e-5,
-        hint=stats_hint,
-    )
-
-    split_hint = (
-        "split the series first (train, val, test in time order), then cut windows inside "
-        "each segment: a segment of L steps gives L - window windows, none crosses a boundary."
-    )
-    for split in ("train", "val", "test"):
-        expected = getattr(ref, f"X_{split}").shape
-        report.expect_shape(
-            f"X_{split}",
-            part[f"X_{split}"],
-            expected,
-            layout="(batch, window, features)",
-            hint=split_hint,
-        )
-    for split in ("train", "test"):
-        for array in ("X", "y"):
-            got_array = part[f"{array}_{split}"]
-            report.expect_close(
-                f"{array}_{split}",
-                got_array,
-                getattr(ref, f"{array}_{split}"),
-                hint=diagnose(
-                    got_array, _prepare_mistakes(original, window, split, array), split_hint
-                ),
-            )
-    expect_unchanged(report, got, {"series": original}, {"series": series}, name)
 
 
 # -- 3.3 -------------------------------------------------------------------------------------
 
+# (label, timesteps, features, units, outputs, batch) of the two models.
+_MODELS = [
+    ("a SimpleRNN(8) -> Dense(1) model, X (5, 7, 1)", 7, 1, 8, 1, 5),
+    ("a SimpleRNN(4) -> Dense(3) model, X (2, 9, 2)", 9, 2, 4, 3, 2),
+]
 
-def _keras_models(rng: np.random.Generator):
-    """Two small Sequential SimpleRNN -> Dense models, weights and inputs drawn from `rng`."""
+
+@runs_in_notebook
+def _with_model(numpy_predict, layers, input_shape, weights, X):
+    """How 3.3 calls the student's function: on a Keras model built from the weights."""
+    return numpy_predict(keras_model(layers, input_shape, weights), X)
+
+
+def _keras_predictions(layers, input_shape, weights, X):
+    """The reference: the Keras model's own output, `model(X)`."""
     import keras
 
-    specs = [
-        ("a SimpleRNN(8) -> Dense(1) model, X (5, 7, 1)", 7, 1, 8, 1, 5),
-        ("a SimpleRNN(4) -> Dense(3) model, X (2, 9, 2)", 9, 2, 4, 3, 2),
-    ]
-    cases = []
-    for label, timesteps, features, units, outputs, batch in specs:
-        model = keras.Sequential(
-            [
-                keras.Input((timesteps, features)),
-                keras.layers.SimpleRNN(units),
-                keras.layers.Dense(outputs),
-            ]
-        )
-        model.set_weights([0.5 * rng.standard_normal(w.shape) for w in model.get_weights()])
-        X = rng.standard_normal((batch, timesteps, features)).astype("float32")
-        cases.append((label, model, X))
-    return cases
+    model = keras_model(layers, input_shape, weights)
+    return np.asarray(keras.ops.convert_to_numpy(model(X, training=False)), dtype=np.float64)
 
 
-def _numpy_mistakes(model, X):
-    kernel, recurrent_kernel, bias = [w.astype(float) for w in model.layers[0].get_weights()]
-    dense_kernel, dense_bias = [w.astype(float) for w in model.layers[1].get_weights()]
-    states = cells.simple_rnn_forward(X, kernel, recurrent_kernel, bias, return_sequences=True)
-    h = states[:, -1]
-    return [
-        (
-            "add the Dense layer's bias: y = h_T @ dense_kernel + dense_bias.",
-            lambda: h @ dense_kernel,
-        ),
-        (
-            "the Dense layer is linear: no tanh on its output.",
-            lambda: np.tanh(h @ dense_kernel + dense_bias),
-        ),
-        (
-            "the Dense layer reads the last state h_T, states[:, -1], not the first.",
-            lambda: states[:, 0] @ dense_kernel + dense_bias,
-        ),
-        (
-            "the SimpleRNN has a bias too: h_t = tanh(x_t @ kernel + h @ recurrent_kernel + bias).",
-            lambda: (
-                cells.simple_rnn_forward(X, kernel, recurrent_kernel) @ dense_kernel + dense_bias
-            ),
-        ),
-        (
-            "Keras computes h @ recurrent_kernel (not its transpose).",
-            lambda: (
-                cells.simple_rnn_forward(X, kernel, recurrent_kernel.T, bias) @ dense_kernel
-                + dense_bias
-            ),
-        ),
-    ]
+def _numpy_model(X, kernel, recurrent_kernel, bias, dense_kernel, dense_bias, changes):
+    """The model in NumPy, with the parts named in `changes` done wrong (the mistakes)."""
+    rnn_bias = None if "no rnn bias" in changes else bias
+    recurrent = recurrent_kernel.T if "transposed" in changes else recurrent_kernel
+    states = cells.simple_rnn_forward(X, kernel, recurrent, rnn_bias, return_sequences=True)
+    h = states[:, 0] if "first state" in changes else states[:, -1]
+    out = h @ dense_kernel + (0.0 if "no dense bias" in changes else dense_bias)
+    return np.tanh(out) if "tanh" in changes else out
 
 
-def check_numpy_predict(numpy_predict) -> None:
+def _model_mistake(change: str):
+    def answer(layers, input_shape, weights, X):
+        weights = [np.asarray(w, dtype=np.float64) for w in weights]
+        return _numpy_model(np.asarray(X, dtype=np.float64), *weights, {change})
+
+    return answer
+
+
+_PREDICT_MISTAKES = [
+    Mistake(
+        "dense-bias-forgotten",
+        "add the Dense layer's bias: y = h_T @ dense_kernel + dense_bias.",
+        _model_mistake("no dense bias"),
+    ),
+    Mistake(
+        "tanh-on-dense",
+        "the Dense layer is linear: no tanh on its output.",
+        _model_mistake("tanh"),
+    ),
+    Mistake(
+        "first-state-read",
+        "the Dense layer reads the last state h_T, states[:, -1], not the first.",
+        _model_mistake("first state"),
+    ),
+    Mistake(
+        "rnn-bias-forgotten",
+        "the SimpleRNN has a bias too: h_t = tanh(x_t @ kernel + h @ recurrent_kernel + bias).",
+        _model_mistake("no rnn bias"),
+    ),
+    Mistake(
+        "recurrent-kernel-transposed",
+        "Keras computes h @ recurrent_kernel (not its transpose).",
+        _model_mistake("transposed"),
+    ),
+]
+
+
+@exercise(
+    "3.3",
+    student="numpy_predict(model, X)",
+    reference=_keras_predictions,
+    call=_with_model,
+    mistakes=_PREDICT_MISTAKES,
+    hint="read the weights with model.layers[0].get_weights() (kernel, recurrent_kernel, "
+    "bias) and model.layers[1].get_weights() (kernel, bias).",
+    atol=1e-4,
+    rtol=1e-3,
+    layout="(batch, outputs)",
+)
+def check_numpy_predict(ex) -> None:
     """Exercise 3.3 (5 checks): `numpy_predict(model, X)` equals the Keras model's output.
 
     Two Sequential SimpleRNN -> Dense models with random weights; the reference is the
     model itself, `model(X)`.
     """
-    import keras
-
-    report = CheckReport("3.3", atol=1e-4, rtol=1e-3)
-    predict = StudentFunction(report, numpy_predict, "numpy_predict")
-    seed_everything(report.seed(7))
-    for index, (label, model, X) in enumerate(_keras_models(report.rng(7))):
-        got = predict(model, X.copy())
-        if not report.judging:
-            continue
-        expected = keras.ops.convert_to_numpy(model(X, training=False))
-        if index == 0:
-            report.expect_shape(
-                f"predictions of {label}",
-                got,
-                expected.shape,
-                layout="(batch, outputs)",
-                hint=hint_for(got, "the Dense layer maps the last state to (batch, outputs)."),
-            )
-        report.expect_close(
+    rng = ex.rng(7)
+    for index, (label, timesteps, features, units, outputs, batch) in enumerate(_MODELS):
+        shapes = [
+            (features, units),
+            (units, units),
+            (units,),
+            (units, outputs),
+            (outputs,),
+        ]
+        weights = [(0.5 * rng.standard_normal(shape)).astype("float32") for shape in shapes]
+        X = rng.standard_normal((batch, timesteps, features)).astype("float32")
+        layers = [["SimpleRNN", units, {}], ["Dense", outputs, {}]]
+        ex.case(
             f"predictions of {label}",
-            got,
-            expected,
-            hint=diagnose(
-                got,
-                _numpy_mistakes(model, X),
-                "read the weights with model.layers[0].get_weights() (kernel, "
-                "recurrent_kernel, bias) and model.layers[1].get_weights() (kernel, bias).",
-                atol=1e-4,
-                rtol=1e-3,
-            ),
+            layers,
+            [timesteps, features],
+            weights,
+            X,
+            shape=(batch, outputs) if index == 0 else None,
+            shape_hint="the Dense layer maps the last state to (batch, outputs).",
+            finite=True,
         )
-        report.expect_finite(f"predictions of {label}", got)
-    report.finish()
 
 
 # -- 3.4 -------------------------------------------------------------------------------------
 
 #: The test MSE of the trained model must be at most this fraction of persistence's.
 MAX_MSE_RATIO = 0.2
+_PERIOD, _NOISE, _WINDOW = 25.0, 0.05, 12
 
 
+@runs_in_notebook
 def task_data(seed: int = 3) -> datasets.ForecastingData:
     """The data of exercise 3.4: a sine (period 25, noise 0.05), windows of 12 steps, horizon 1.
 
     Args:
-        seed: seed of the noise. Defaults to 3, the data the exercise trains on; the check
-            evaluates the model on the test windows of this seed when self-checking and of
-            a fresh seed when graded (the same sine, other noise).
+        seed: seed of the noise. Defaults to 3, the data the exercise trains on. The check
+            evaluates the model on test windows of the same sine with other noise, each
+            cut from its own stretch of time (fresh ones when graded).
 
     Returns:
         A `course_lib.datasets.ForecastingData` (scaled with training statistics).
 
     Introduced in Chapter 3 (SimpleRNN in Keras).
     """
-    series = datasets.sine_series(600, period=25.0, noise=0.05, seed=seed)
-    return datasets.make_forecasting_data(series, window=12, train=0.7, val=0.15)
+    series = datasets.sine_series(600, period=_PERIOD, noise=_NOISE, seed=seed)
+    return datasets.make_forecasting_data(series, window=_WINDOW, train=0.7, val=0.15)
 
 
-def check_simple_rnn_model(train_simple_rnn, *, seed: int = 0) -> None:
+@exercise(
+    "3.4",
+    student="train_simple_rnn(X_train, y_train, X_val, y_val)",
+    call=train_and_forecast,
+    returns=FORECASTS,
+)
+def check_simple_rnn_model(ex) -> None:
     """Exercise 3.4 (5 checks): `train_simple_rnn(X_train, y_train, X_val, y_val) -> model`.
 
     Seeds NumPy, Python and Keras, calls the function on `task_data()`, and evaluates the
-    returned model on test windows: it must contain a `keras.layers.SimpleRNN`, return
-    finite `(batch, 1)` forecasts, and reach a test MSE of at most `MAX_MSE_RATIO` times
-    the persistence forecast's. Inputs fixed by nature: the model trains on the
-    exercise's data set; only the test windows are drawn afresh when graded
-    (`task_data(report.seed(3))`, the same sine with other noise).
-
-    Args:
-        train_simple_rnn: the student's function.
-        seed: the seed set before the call. Defaults to 0.
+    returned model on 120 test windows of the same sine with other noise, each from its
+    own stretch of time: it must contain a `keras.layers.SimpleRNN`, return finite
+    `(batch, 1)` forecasts, and reach a test MSE of at most `MAX_MSE_RATIO` times the
+    persistence forecast's. Inputs fixed by nature: the model trains on the exercise's
+    data set; only the test windows are drawn afresh when graded, and their targets never
+    leave the grader.
     """
-    report = CheckReport("3.4")
-    train = StudentFunction(report, train_simple_rnn, "train_simple_rnn")
     data = task_data()
-    test = task_data(report.seed(3))
-    seed_everything(seed)
-    model = train(data.X_train, data.y_train, data.X_val, data.y_val)
-    expect_good_forecaster(
-        report,
-        model,
-        test.X_test,
-        test.y_test,
+    X_test, y_test = independent_windows(
+        lambda t: np.sin(2.0 * np.pi * t / _PERIOD),
+        noise=_NOISE,
+        scaler=data.scaler,
+        window=_WINDOW,
+        horizon=1,
+        n=120,
+        inputs_rng=ex.rng(3),
+        targets_rng=ex.rng(4),
+    )
+    forecasting_case(
+        ex,
+        "a SimpleRNN trained on task_data()",
+        data,
+        X_test,
+        y_test,
         layer_types=("SimpleRNN",),
         max_ratio=MAX_MSE_RATIO,
     )
-    report.finish()

@@ -16,14 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import cells
-from course_lib.checks.common import (
-    StudentFunction,
-    cell_weights,
-    diagnose,
-    expect_unchanged,
-    hint_for,
-)
-from course_lib.checks.report import CallFailed, CheckReport
+from course_lib.checks.common import cell_weights
+from course_lib.checks.exercise import Keys, Mistake, exercise
 
 __all__ = ["CELLS", "check_gru_step", "check_param_counts", "check_units_for_budget"]
 
@@ -33,49 +27,53 @@ _ATOL, _RTOL = 1e-5, 1e-4
 # -- 5.1 -------------------------------------------------------------------------------------
 
 
-def _gru_mistakes(x_t, h, kernel, recurrent_kernel, bias):
+def _gru_variant(x_t, h, kernel, recurrent_kernel, bias, *, swap_z=False, recurrent_bias=True,
+                 order="zrh"):  # fmt: skip
+    """A GRU step (reset after) with its gates read in `order`, mixed the other way
+    (`swap_z`), or without the recurrent bias (the mistakes)."""
+    x_proj = x_t @ kernel + bias[0]
+    h_proj = h @ recurrent_kernel + (bias[1] if recurrent_bias else 0.0)
+    xs = dict(zip(order, np.split(x_proj, 3, axis=1), strict=True))
+    hs = dict(zip(order, np.split(h_proj, 3, axis=1), strict=True))
+    z = cells.sigmoid(xs["z"] + hs["z"])
+    r = cells.sigmoid(xs["r"] + hs["r"])
+    candidate = np.tanh(xs["h"] + r * hs["h"])
+    if swap_z:
+        return (1 - z) * h + z * candidate
+    return z * h + (1 - z) * candidate
+
+
+def _reset_before(x_t, h, kernel, recurrent_kernel, bias):
     units = h.shape[1]
+    single = bias[0] + np.concatenate([bias[1][: 2 * units], np.zeros(units)])
+    return cells.gru_step(x_t, h, kernel, recurrent_kernel, single, reset_after=False)
 
-    def variant(*, swap_z=False, recurrent_bias=True, order="zrh"):
-        x_proj = x_t @ kernel + bias[0]
-        h_proj = h @ recurrent_kernel + (bias[1] if recurrent_bias else 0.0)
-        xs = dict(zip(order, np.split(x_proj, 3, axis=1), strict=True))
-        hs = dict(zip(order, np.split(h_proj, 3, axis=1), strict=True))
-        z = cells.sigmoid(xs["z"] + hs["z"])
-        r = cells.sigmoid(xs["r"] + hs["r"])
-        candidate = np.tanh(xs["h"] + r * hs["h"])
-        if swap_z:
-            return (1 - z) * h + z * candidate
-        return z * h + (1 - z) * candidate
 
-    order_hint = (
-        "Keras stores the GRU gates in the order z (update), r (reset), h (candidate): "
-        "columns [0:H], [H:2H], [2H:3H]."
-    )
-    return [
-        (
-            "Keras mixes the states as h_t = z * h + (1 - z) * candidate (z keeps the old "
-            "state), not (1 - z) * h + z * candidate.",
-            lambda: variant(swap_z=True),
-        ),
-        (
-            "with reset_after=True the reset gate multiplies the recurrent projection after "
-            "the matrix product: candidate = tanh(x W_h + b_h + r * (h U_h + b_rh)).",
-            lambda: cells.gru_step(
-                x_t,
-                h,
-                kernel,
-                recurrent_kernel,
-                bias[0] + np.concatenate([bias[1][: 2 * units], np.zeros(units)]),
-                reset_after=False,
-            ),
-        ),
-        (
-            "bias has two rows: bias[0] is added to x_t @ kernel, bias[1] to h @ recurrent_kernel.",
-            lambda: variant(recurrent_bias=False),
-        ),
-        (order_hint, lambda: variant(order="rzh")),
-    ]
+_GRU_MISTAKES = [
+    Mistake(
+        "update-gate-swapped",
+        "Keras mixes the states as h_t = z * h + (1 - z) * candidate (z keeps the old state), "
+        "not (1 - z) * h + z * candidate.",
+        lambda *args: _gru_variant(*args, swap_z=True),
+    ),
+    Mistake(
+        "reset-before",
+        "with reset_after=True the reset gate multiplies the recurrent projection after the "
+        "matrix product: candidate = tanh(x W_h + b_h + r * (h U_h + b_rh)).",
+        _reset_before,
+    ),
+    Mistake(
+        "recurrent-bias-forgotten",
+        "bias has two rows: bias[0] is added to x_t @ kernel, bias[1] to h @ recurrent_kernel.",
+        lambda *args: _gru_variant(*args, recurrent_bias=False),
+    ),
+    Mistake(
+        "gates-rzh",
+        "Keras stores the GRU gates in the order z (update), r (reset), h (candidate): columns "
+        "[0:H], [H:2H], [2H:3H].",
+        lambda *args: _gru_variant(*args, order="rzh"),
+    ),
+]
 
 
 def _gru_case(seed: int, batch: int, features: int, units: int, scale: float = 0.6):
@@ -86,62 +84,46 @@ def _gru_case(seed: int, batch: int, features: int, units: int, scale: float = 0
     return x_t, h, w["kernel"], w["recurrent_kernel"], w["bias"]
 
 
-def check_gru_step(gru_step) -> None:
+@exercise(
+    "5.1",
+    student="gru_step(x_t, h, kernel, recurrent_kernel, bias)",
+    reference=cells.gru_step,
+    mistakes=_GRU_MISTAKES,
+    hint="compare gate by gate with the formulas above.",
+    atol=_ATOL,
+    rtol=_RTOL,
+    layout="(batch, units)",
+)
+def check_gru_step(ex) -> None:
     """Exercise 5.1 (6 checks): `gru_step(x_t, h, kernel, recurrent_kernel, bias)`.
 
     Compares with `course_lib.cells.gru_step(..., reset_after=True)` on a hand-made case
     (zero weights: z = 0.5, candidate 0), three random cases, and checks that inputs stay
     unchanged.
     """
-    report = CheckReport("5.1", atol=_ATOL, rtol=_RTOL)
-    step = StudentFunction(report, gru_step, "gru_step")
-    rng = report.rng(90)
-
+    rng = ex.rng(90)
     h = np.round(rng.uniform(0.2, 1.5, size=(1, 3)), 1) * rng.choice([-1.0, 1.0], size=(1, 3))
-    got = step(np.ones((1, 2)), h.copy(), np.zeros((2, 9)), np.zeros((3, 9)), np.zeros((2, 9)))
-    if report.judging:
-        report.expect_close(
-            f"h_t with zero weights (z = 0.5, candidate = 0) and h = {h.tolist()}",
-            got,
-            0.5 * h,
-            hint=hint_for(
-                got,
-                "h_t = z * h + (1 - z) * candidate, with z = sigmoid(0) = 0.5 and candidate 0.",
-            ),
-        )
-
-    args = _gru_case(report.seed(91), batch=3, features=4, units=5)
-    originals = [a.copy() for a in args]
-    got = step(*args)
-    if report.judging:
-        report.expect_shape("h_t", got, (3, 5), layout="(batch, units)")
-        report.expect_close(
-            "h_t for a random batch",
-            got,
-            cells.gru_step(*originals),
-            hint=diagnose(
-                got, _gru_mistakes(*originals), "compare gate by gate with the formulas above."
-            ),
-        )
-        expect_unchanged(
-            report,
-            got,
-            {"x_t": originals[0], "h": originals[1], "bias": originals[4]},
-            {"x_t": args[0], "h": args[1], "bias": args[4]},
-            f"{step.name}(x_t, h, ...)",
-        )
-
+    ex.case(
+        f"h_t with zero weights (z = 0.5, candidate = 0) and h = {h.tolist()}",
+        np.ones((1, 2)),
+        h,
+        np.zeros((2, 9)),
+        np.zeros((3, 9)),
+        np.zeros((2, 9)),
+        expected=0.5 * h,
+        hint="h_t = z * h + (1 - z) * candidate, with z = sigmoid(0) = 0.5 and candidate 0.",
+    )
+    ex.case(
+        "h_t for a random batch, x_t (3, 4) and units=5",
+        *_gru_case(ex.seed(91), batch=3, features=4, units=5),
+        shape=(3, 5),
+        unchanged=True,
+    )
     for seed, batch, features, units, scale in ((93, 1, 2, 3, 2.0), (95, 2, 1, 6, 1.0)):
-        args = _gru_case(report.seed(seed), batch, features, units, scale)
-        got = step(*(a.copy() for a in args))
-        if report.judging:
-            report.expect_close(
-                f"h_t for x_t ({batch}, {features}), units={units}",
-                got,
-                cells.gru_step(*args),
-                hint=diagnose(got, _gru_mistakes(*args), "compare gate by gate with the formulas."),
-            )
-    report.finish()
+        ex.case(
+            f"h_t for x_t ({batch}, {features}), units={units}",
+            *_gru_case(ex.seed(seed), batch, features, units, scale),
+        )
 
 
 # -- 5.2 -------------------------------------------------------------------------------------
@@ -159,72 +141,53 @@ def keras_param_count(cell: str, features: int, units: int) -> int:
     return int(layer.count_params())
 
 
-def check_param_counts(param_counts) -> None:
+def _counts(features: int, units: int) -> dict[str, int]:
+    """The reference: the three counts of Keras's layers."""
+    return {cell: keras_param_count(cell, features, units) for cell in CELLS}
+
+
+def _counts_with(cell: str, count):
+    def answer(features, units):
+        return {**_counts(features, units), cell: count(features, units)}
+
+    return answer
+
+
+@exercise(
+    "5.2",
+    student="param_counts(features, units)",
+    reference=_counts,
+    withhold=[keras_param_count],
+    returns=Keys(*CELLS),
+    mistakes=[
+        Mistake(
+            "gru-one-bias",
+            "Keras's GRU (reset_after=True) has two bias vectors of 3 * units: one for the "
+            "input projection, one for the recurrent projection.",
+            _counts_with("GRU", lambda F, H: 3 * (F * H + H * H + H)),
+        ),
+        Mistake(
+            "lstm-one-block",
+            "an LSTM has 4 blocks (i, f, c, o): 4 * (F * H + H * H + H).",
+            _counts_with("LSTM", lambda F, H: F * H + H * H + H),
+        ),
+    ],
+    hint="k blocks of (features * units + units * units + units) with k = 1, 4, 3, plus the "
+    "GRU's second bias (3 * units).",
+)
+def check_param_counts(ex) -> None:
     """Exercise 5.2 (5 checks): `param_counts(features, units) -> {"SimpleRNN": ..., ...}`.
 
     Compares with `count_params()` of `keras.layers.SimpleRNN`, `LSTM` and `GRU` (Keras
     defaults: biases on, GRU with `reset_after=True`) for a small and three larger drawn
     layer sizes.
     """
-    report = CheckReport("5.2")
-    counts = StudentFunction(report, param_counts, "param_counts")
-    rng = report.rng(97)
+    rng = ex.rng(97)
     first = (int(rng.integers(1, 13)), int(rng.integers(1, 13)))
     sizes = [first] + [(int(rng.integers(2, 65)), int(rng.integers(2, 65))) for _ in range(3)]
-    got = counts(*first)
-    if report.judging and isinstance(got, CallFailed):
-        report.not_checked("the returned dict", got)
-    elif report.judging:
-        keys = sorted(map(str, got)) if isinstance(got, dict) else None
-        report.expect(
-            isinstance(got, dict) and set(got) == set(CELLS),
-            f"{counts.name}{first} should return a dict with the keys {', '.join(CELLS)}; "
-            f"got {keys if keys is not None else type(got).__name__}.",
-            hint='return {"SimpleRNN": ..., "LSTM": ..., "GRU": ...}.',
-        )
+    ex.case(f"param_counts{first}", *first, structure=True, values=False)
     for features, units in sizes:
-        got = counts(features, units)
-        if report.judging:
-            _expect_counts(report, counts.name, got, features, units)
-    report.finish()
-
-
-def _expect_counts(report: CheckReport, name: str, got, features: int, units: int) -> None:
-    """One check of 5.2: the three counts for one layer size."""
-    expected = {cell: keras_param_count(cell, features, units) for cell in CELLS}
-    if isinstance(got, CallFailed):
-        report.expect_equal(f"{name}({features}, {units})", got, expected)
-        return
-    received = {cell: got.get(cell) for cell in CELLS} if isinstance(got, dict) else got
-    hints = []
-    if isinstance(received, dict):
-        F, H = features, units
-        if _same_number(received.get("GRU"), 3 * (F * H + H * H + H)):
-            hints.append(
-                "Keras's GRU (reset_after=True) has two bias vectors of 3 * units: one for "
-                "the input projection, one for the recurrent projection."
-            )
-        if _same_number(received.get("LSTM"), F * H + H * H + H):
-            hints.append("an LSTM has 4 blocks (i, f, c, o): 4 * (F * H + H * H + H).")
-    hint = " ".join(hints) or (
-        "k blocks of (features * units + units * units + units) with k = 1, 4, 3, plus the "
-        "GRU's second bias (3 * units)."
-    )
-    same = isinstance(received, dict) and all(
-        _same_number(received[cell], expected[cell]) for cell in CELLS
-    )
-    report.expect(
-        same,
-        f"`{name}({features}, {units})`: expected {expected}, got {received!r:.200}.",
-        hint=hint,
-    )
-
-
-def _same_number(got, expected: int) -> bool:
-    try:
-        return not isinstance(got, bool) and float(got) == float(expected)
-    except (TypeError, ValueError):
-        return False
+        ex.case(f"param_counts({features}, {units})", features, units, exact=True)
 
 
 # -- 5.3 -------------------------------------------------------------------------------------
@@ -255,35 +218,38 @@ def _budget_cases(rng: np.random.Generator) -> list[tuple[int, int, str]]:
     return cases
 
 
-def check_units_for_budget(units_for_budget) -> None:
+@exercise(
+    "5.3",
+    student="units_for_budget(features, budget, cell)",
+    reference=_units_reference,
+    mistakes=[
+        Mistake(
+            "rounded-up",
+            "round down: the layer must not exceed the budget.",
+            lambda *args: _units_reference(*args) + 1,
+        ),
+        Mistake(
+            "strict-inequality",
+            "the layer may use the budget exactly (<=, not <).",
+            lambda *args: _units_reference(*args) - 1,
+        ),
+    ],
+)
+def check_units_for_budget(ex) -> None:
     """Exercise 5.3 (6 checks): `units_for_budget(features, budget, cell) -> units`.
 
     The largest `units` whose layer has at most `budget` parameters (0 when even one unit
     is too many), compared with a brute-force search over the Keras parameter counts, for
     drawn budgets (one used exactly).
     """
-    report = CheckReport("5.3")
-    units_for = StudentFunction(report, units_for_budget, "units_for_budget")
-    for features, budget, cell in _budget_cases(report.rng(99)):
-        got = units_for(features, budget, cell)
-        if not report.judging:
-            continue
+    for features, budget, cell in _budget_cases(ex.rng(99)):
         expected = _units_reference(features, budget, cell)
-        label = f"{units_for.name}({features}, {budget}, {cell!r})"
-        if isinstance(got, CallFailed):
-            report.expect_equal(label, got, expected)
-            continue
-        hint = (
-            f"{expected} units give {_count(cell, features, expected)} parameters and "
-            f"{expected + 1} give {_count(cell, features, expected + 1)}."
+        ex.case(
+            f"units_for_budget({features}, {budget}, {cell!r})",
+            features,
+            budget,
+            cell,
+            exact=True,
+            hint=f"{expected} units give {_count(cell, features, expected)} parameters and "
+            f"{expected + 1} give {_count(cell, features, expected + 1)}.",
         )
-        if _same_number(got, expected + 1):
-            hint = "round down: the layer must not exceed the budget. " + hint
-        elif _same_number(got, expected - 1):
-            hint = "the layer may use the budget exactly (<=, not <). " + hint
-        report.expect(
-            _same_number(got, expected),
-            f"`{label}`: expected {expected}, got {got!r:.80}.",
-            hint=hint,
-        )
-    report.finish()

@@ -22,14 +22,12 @@ import numpy as np
 
 from course_lib import datasets
 from course_lib.checks.common import (
-    StudentFunction,
-    diagnose,
-    expect_good_forecaster,
-    expect_unchanged,
-    hint_for,
-    seed_everything,
+    FORECASTS,
+    forecasting_case,
+    independent_windows,
+    train_and_forecast,
 )
-from course_lib.checks.report import CallFailed, CheckReport
+from course_lib.checks.exercise import Expect, Mistake, Values, exercise, runs_in_notebook
 
 __all__ = [
     "HORIZON",
@@ -55,106 +53,15 @@ _DRAWS = 4000
 _FREQ_ATOL = 0.04
 
 
-def check_temperature_sampling(sample_with_temperature) -> None:
-    """Exercise 6.1 (7 checks): `sample_with_temperature(logits, temperature, rng) -> int`.
-
-    Draws 4000 samples for several temperatures with a seeded `np.random.Generator` and
-    compares their frequencies with `softmax(logits / temperature)` (within 0.04, five
-    standard deviations); also checks huge logits, a near-zero temperature (always the
-    argmax) and that the draws come from `rng` (same seed, same draws). The logits are
-    2, 1, 0, -1 in a drawn order, each moved by up to 0.3.
-    """
-    report = CheckReport("6.1", atol=_FREQ_ATOL, rtol=0.0)
-    sample = StudentFunction(report, sample_with_temperature, "sample_with_temperature")
-    rng = report.rng(9)
-    logits = rng.permutation([2.0, 1.0, 0.0, -1.0]) + np.round(rng.uniform(-0.3, 0.3, 4), 1)
-    huge = np.array([1000.0, 999.0, 0.0])[rng.permutation(3)]
-
-    def draws(logits, temperature, seed, n=_DRAWS):
-        generator = np.random.default_rng(report.seed(seed))
-        return sample.call(
-            lambda: [sample.function(logits.copy(), temperature, generator) for _ in range(n)]
-        )
-
-    first = draws(logits, 1.0, seed=0, n=20)
-    results = [draws(logits, t, seed=int(10 * t)) for t in (1.0, 0.5, 2.0)]
-    huge_result = draws(huge, 1.0, seed=3)
-    cold = draws(logits, 1e-3, seed=4, n=200)
-    a, b = draws(logits, 1.0, seed=5, n=50), draws(logits, 1.0, seed=5, n=50)
-    if not report.judging:
-        report.finish()
-        return
-
-    if isinstance(first, CallFailed):
-        report.not_checked("a draw", first)
-    else:
-        bad = [d for d in first if not _is_index(d, len(logits))]
-        report.expect(
-            not bad,
-            f"each draw should be an int in [0, {len(logits)}); got {bad[0]!r:.60} "
-            f"({type(bad[0]).__name__})."
-            if bad
-            else "",
-            hint="return int(rng.choice(len(logits), p=probabilities)).",
-        )
-
-    for temperature, result in zip((1.0, 0.5, 2.0), results, strict=True):
-        expected = _softmax(logits / temperature)
-        freqs = _frequencies(result, len(logits))
-        hint = diagnose(
-            freqs,
-            [
-                (
-                    "divide the logits by the temperature (a high temperature flattens the "
-                    "distribution), do not multiply.",
-                    lambda t=temperature: _softmax(logits * t),
-                ),
-                (
-                    "sample from the distribution (rng.choice with p=...), do not take the argmax.",
-                    lambda: np.eye(len(logits))[np.argmax(logits)],
-                ),
-                (
-                    "apply the softmax: p = exp(logits / T) / sum(exp(logits / T)).",
-                    lambda t=temperature: np.abs(logits / t) / np.abs(logits / t).sum(),
-                ),
-            ],
-            f"the frequencies of {_DRAWS} draws should match softmax(logits / temperature).",
-            atol=_FREQ_ATOL,
-            rtol=0.0,
-        )
-        report.expect_close(
-            f"frequencies of {_DRAWS} draws at temperature {temperature:g} for logits "
-            f"{logits.tolist()}",
-            freqs,
-            expected,
-            hint=hint,
-        )
-
-    report.expect_close(
-        f"frequencies of {_DRAWS} draws for huge logits {huge.tolist()}",
-        _frequencies(huge_result, len(huge)),
-        _softmax(huge),
-        hint="exp(1000) overflows: subtract the largest logit before np.exp (the softmax "
-        "does not change).",
-    )
-    report.expect_close(
-        "frequencies of 200 draws at temperature 0.001",
-        _frequencies(cold, len(logits)),
-        np.eye(len(logits))[np.argmax(logits)],
-        atol=0.0,
-        hint="as the temperature goes to 0 the softmax becomes the argmax; subtract the "
-        "largest scaled logit to avoid overflow.",
-    )
-    if isinstance(a, CallFailed):
-        report.not_checked("draws with the same seed", a)
-    else:
-        report.expect(
-            _as_list(a) == _as_list(b),
-            "two runs with generators made from the same seed should give the same 50 draws; "
-            "they differ, so the draws do not come (only) from `rng`.",
-            hint="draw with the `rng` argument (rng.choice or rng.random), not np.random.*.",
-        )
-    report.finish()
+@runs_in_notebook
+def _draws(sample, logits, temperature, seed, n, repeats=1):
+    """How 6.1 calls the student's function: `n` draws from one generator seeded with
+    `seed`, `repeats` times (each time a new generator with the same seed)."""
+    runs = []
+    for _ in range(repeats):
+        generator = np.random.default_rng(seed)
+        runs.append([sample(np.array(logits), temperature, generator) for _ in range(n)])
+    return runs
 
 
 def _is_index(value, size: int) -> bool:
@@ -173,9 +80,7 @@ def _as_list(values):
 
 
 def _frequencies(draws, size: int):
-    """Relative frequency of each index in `draws` (a CallFailed passes through)."""
-    if isinstance(draws, CallFailed):
-        return draws
+    """Relative frequency of each index in `draws`; NaN where they are not indices."""
     try:
         ids = np.array([int(d) for d in draws])
         if ids.min() < 0 or ids.max() >= size:
@@ -183,6 +88,168 @@ def _frequencies(draws, size: int):
         return np.bincount(ids, minlength=size) / len(ids)
     except Exception:
         return np.full(size, np.nan)
+
+
+def _exact_draws(probabilities, n: int) -> list[list[int]]:
+    """Draws whose frequencies are `probabilities` (what a mistaken sampler tends to)."""
+    counts = np.round(np.asarray(probabilities) * n).astype(int)
+    return [np.repeat(np.arange(len(counts)), counts).tolist()]
+
+
+_SAMPLING_MISTAKES = [
+    Mistake(
+        "temperature-multiplied",
+        "divide the logits by the temperature (a high temperature flattens the distribution), "
+        "do not multiply.",
+        lambda logits, t, seed, n, repeats=1: _exact_draws(_softmax(np.array(logits) * t), n),
+    ),
+    Mistake(
+        "argmax",
+        "sample from the distribution (rng.choice with p=...), do not take the argmax.",
+        lambda logits, t, seed, n, repeats=1: _exact_draws(
+            np.eye(len(logits))[np.argmax(logits)], n
+        ),
+    ),
+    Mistake(
+        "softmax-forgotten",
+        "apply the softmax: p = exp(logits / T) / sum(exp(logits / T)).",
+        lambda logits, t, seed, n, repeats=1: _exact_draws(
+            np.abs(np.array(logits) / t) / np.abs(np.array(logits) / t).sum(), n
+        ),
+    ),
+]
+
+
+def _draws_problem(size: int):
+    def rule(runs):
+        bad = [d for d in runs[0] if not _is_index(d, size)]
+        if not bad:
+            return None
+        return (
+            f"each draw should be an int in [0, {size}); got {bad[0]!r:.60} "
+            f"({type(bad[0]).__name__})."
+        )
+
+    return rule
+
+
+def _same_draws(runs):
+    if _as_list(runs[0]) == _as_list(runs[1]):
+        return None
+    return (
+        "two runs with generators made from the same seed should give the same 50 draws; "
+        "they differ, so the draws do not come (only) from `rng`."
+    )
+
+
+@exercise(
+    "6.1",
+    student="sample_with_temperature(logits, temperature, rng)",
+    call=_draws,
+    mistakes=_SAMPLING_MISTAKES,
+    atol=_FREQ_ATOL,
+    rtol=0.0,
+)
+def check_temperature_sampling(ex) -> None:
+    """Exercise 6.1 (7 checks): `sample_with_temperature(logits, temperature, rng) -> int`.
+
+    Draws 4000 samples for several temperatures with a seeded `np.random.Generator` and
+    compares their frequencies with `softmax(logits / temperature)` (within 0.04, five
+    standard deviations); also checks huge logits, a near-zero temperature (always the
+    argmax) and that the draws come from `rng` (same seed, same draws). The logits are
+    2, 1, 0, -1 in a drawn order, each moved by up to 0.3.
+    """
+    rng = ex.rng(9)
+    logits = rng.permutation([2.0, 1.0, 0.0, -1.0]) + np.round(rng.uniform(-0.3, 0.3, 4), 1)
+    huge = np.array([1000.0, 999.0, 0.0])[rng.permutation(3)]
+    size = len(logits)
+
+    def frequencies(n_size):
+        return lambda runs: _frequencies(runs[0], n_size)
+
+    ex.case(
+        "20 draws at temperature 1",
+        logits,
+        1.0,
+        ex.seed(0),
+        20,
+        checks=[
+            Expect(
+                _draws_problem(size),
+                name="a draw",
+                hint="return int(rng.choice(len(logits), p=probabilities)).",
+            )
+        ],
+    )
+    for temperature in (1.0, 0.5, 2.0):
+        name = (
+            f"frequencies of {_DRAWS} draws at temperature {temperature:g} for logits "
+            f"{logits.tolist()}"
+        )
+        ex.case(
+            name,
+            logits,
+            temperature,
+            ex.seed(int(10 * temperature)),
+            _DRAWS,
+            checks=[
+                Values(
+                    _softmax(logits / temperature),
+                    of=frequencies(size),
+                    name=name,
+                    hint=f"the frequencies of {_DRAWS} draws should match "
+                    "softmax(logits / temperature).",
+                )
+            ],
+        )
+    ex.case(
+        "draws for huge logits",
+        huge,
+        1.0,
+        ex.seed(3),
+        _DRAWS,
+        checks=[
+            Values(
+                _softmax(huge),
+                of=frequencies(len(huge)),
+                name=f"frequencies of {_DRAWS} draws for huge logits {huge.tolist()}",
+                hint="exp(1000) overflows: subtract the largest logit before np.exp (the "
+                "softmax does not change).",
+            )
+        ],
+    )
+    ex.case(
+        "draws at temperature 0.001",
+        logits,
+        1e-3,
+        ex.seed(4),
+        200,
+        checks=[
+            Values(
+                np.eye(size)[np.argmax(logits)],
+                of=frequencies(size),
+                name="frequencies of 200 draws at temperature 0.001",
+                atol=0.0,
+                hint="as the temperature goes to 0 the softmax becomes the argmax; subtract the "
+                "largest scaled logit to avoid overflow.",
+            )
+        ],
+    )
+    ex.case(
+        "two runs of 50 draws with the same seed",
+        logits,
+        1.0,
+        ex.seed(5),
+        50,
+        kwargs={"repeats": 2},
+        checks=[
+            Expect(
+                _same_draws,
+                name="draws with the same seed",
+                hint="draw with the `rng` argument (rng.choice or rng.random), not np.random.*.",
+            )
+        ],
+    )
 
 
 # -- 6.2 -------------------------------------------------------------------------------------
@@ -203,104 +270,105 @@ def _keras_bits(probs: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean(keras.ops.convert_to_numpy(loss)) / np.log(2.0))
 
 
-def _bits_mistakes(probs, targets):
-    p = np.clip(probs[np.arange(len(targets)), targets], EPSILON, 1.0)
-    return [
-        (
-            "use log base 2 (np.log2), or divide the natural log by ln 2.",
-            lambda: -np.mean(np.log(p)),
-        ),
-        ("average over the characters (np.mean), do not sum.", lambda: -np.sum(np.log2(p))),
-        (
-            "take each row's probability of its own target, probs[np.arange(n), targets], "
-            "not probs[:, targets].",
-            lambda: -np.mean(np.log2(np.clip(probs[:, targets], EPSILON, 1.0))),
-        ),
-        ("the cross-entropy is -mean(log2 p): mind the sign.", lambda: np.mean(np.log2(p))),
-    ]
+def _picked(probs, targets):
+    return np.clip(probs[np.arange(len(targets)), targets], EPSILON, 1.0)
 
 
-def check_bits_per_character(bits_per_character) -> None:
+_BITS_MISTAKES = [
+    Mistake(
+        "natural-log",
+        "use log base 2 (np.log2), or divide the natural log by ln 2.",
+        lambda probs, targets: -np.mean(np.log(_picked(probs, targets))),
+    ),
+    Mistake(
+        "summed",
+        "average over the characters (np.mean), do not sum.",
+        lambda probs, targets: -np.sum(np.log2(_picked(probs, targets))),
+    ),
+    Mistake(
+        "wrong-probabilities",
+        "take each row's probability of its own target, probs[np.arange(n), targets], not "
+        "probs[:, targets].",
+        lambda probs, targets: -np.mean(np.log2(np.clip(probs[:, targets], EPSILON, 1.0))),
+    ),
+    Mistake(
+        "sign",
+        "the cross-entropy is -mean(log2 p): mind the sign.",
+        lambda probs, targets: np.mean(np.log2(_picked(probs, targets))),
+    ),
+]
+
+
+@exercise(
+    "6.2",
+    student="bits_per_character(probs, targets)",
+    reference=_bits_reference,
+    mistakes=_BITS_MISTAKES,
+    atol=1e-9,
+    rtol=1e-6,
+)
+def check_bits_per_character(ex) -> None:
     """Exercise 6.2 (6 checks): `bits_per_character(probs, targets) -> float`.
 
     Uniform and perfect predictions (log2 of the alphabet size, and 0 bits), random softmax
     outputs (against Keras's cross-entropy divided by ln 2), a zero probability (clipped to
     1e-7, finite), and unchanged inputs.
     """
-    report = CheckReport("6.2", atol=1e-9, rtol=1e-6)
-    bpc = StudentFunction(report, bits_per_character, "bits_per_character")
-    rng = report.rng(101)
-
+    rng = ex.rng(101)
     size = int(rng.choice([4, 8, 16]))
     uniform = np.full((6, size), 1.0 / size)
     uniform_targets = rng.integers(0, size, size=6)
-    got_uniform = bpc(uniform, uniform_targets.copy())
-
-    perfect_targets = rng.integers(0, 5, size=4)
-    got_perfect = bpc(np.eye(5)[perfect_targets], perfect_targets.copy())
-
-    logits = rng.standard_normal((50, 30)) * 2.0
-    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    targets = rng.integers(0, 30, size=50)
-    originals = {"probs": probs.copy(), "targets": targets.copy()}
-    got = bpc(probs, targets)
-
-    p = round(float(rng.uniform(0.05, 0.95)), 2)
-    zero = np.array([[0.0, 1.0], [p, 1.0 - p]])
-    got_zero = bpc(zero.copy(), np.array([0, 1]))
-    if not report.judging:
-        report.finish()
-        return
-
-    report.expect_close(
+    ex.case(
         f"bits per character of a uniform guess over {size} characters",
-        got_uniform,
-        float(np.log2(size)),
-        hint=diagnose(
-            got_uniform,
-            _bits_mistakes(uniform, uniform_targets),
-            f"a uniform guess over {size} symbols costs log2({size}) = {np.log2(size):g} bits.",
-        ),
+        uniform,
+        uniform_targets,
+        expected=float(np.log2(size)),
+        hint=f"a uniform guess over {size} symbols costs log2({size}) = {np.log2(size):g} bits.",
     )
-    report.expect_close(
+    perfect_targets = rng.integers(0, 5, size=4)
+    ex.case(
         "bits per character of perfect predictions",
-        got_perfect,
-        0.0,
+        np.eye(5)[perfect_targets],
+        perfect_targets,
+        expected=0.0,
         atol=1e-6,
         rtol=0.0,
         hint="a probability of 1 for the right character costs -log2(1) = 0 bits.",
     )
-    probs0, targets0 = originals.values()
-    report.expect_close(
-        "bits per character of random softmax outputs (50, 30), against "
-        "keras.losses.sparse_categorical_crossentropy / ln 2",
-        got,
-        _keras_bits(probs0, targets0),
-        atol=1e-4,
-        rtol=1e-4,
-        hint=diagnose(
-            got, _bits_mistakes(probs0, targets0), "-mean(log2(probs[np.arange(n), targets]))."
-        ),
+    logits = rng.standard_normal((50, 30)) * 2.0
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    targets = rng.integers(0, 30, size=50)
+    ex.case(
+        "bits per character of random softmax outputs (50, 30)",
+        probs,
+        targets,
+        values=False,
+        checks=[
+            Values(
+                _keras_bits(probs, targets),
+                name="bits per character of random softmax outputs (50, 30), against "
+                "keras.losses.sparse_categorical_crossentropy / ln 2",
+                atol=1e-4,
+                rtol=1e-4,
+                hint="-mean(log2(probs[np.arange(n), targets])).",
+            ),
+            Values(
+                name="bits per character of random softmax outputs (exact)",
+                hint="compute in float64 with np.log2.",
+            ),
+        ],
+        unchanged=True,
     )
-    report.expect_close(
-        "bits per character of random softmax outputs (exact)",
-        got,
-        _bits_reference(probs0, targets0),
-        hint="compute in float64 with np.log2.",
-    )
-    expect_unchanged(
-        report, got, originals, {"probs": probs, "targets": targets}, f"{bpc.name}(probs, targets)"
-    )
-    report.expect_close(
+    p = round(float(rng.uniform(0.05, 0.95)), 2)
+    ex.case(
         "bits per character when the right character had probability 0",
-        got_zero,
-        _bits_reference(zero, np.array([0, 1])),
+        np.array([[0.0, 1.0], [p, 1.0 - p]]),
+        np.array([0, 1]),
         atol=1e-6,
         rtol=1e-6,
         hint="clip the probabilities to at least 1e-7 (np.clip(p, 1e-7, 1.0)) before the log, "
         "as Keras does: log2(0) is -inf.",
     )
-    report.finish()
 
 
 # -- 6.3 -------------------------------------------------------------------------------------
@@ -309,8 +377,10 @@ HORIZON = 10
 #: The model's test MSE, over the horizon and at its last step, must be at most this
 #: fraction of the persistence forecast's (forecasting the training mean scores about 0.5).
 MAX_MSE_RATIO = 0.1
+_PERIODS, _AMPLITUDES, _NOISE, _WINDOW = (16.0, 60.0), (1.0, 0.5), 0.1, 32
 
 
+@runs_in_notebook
 def forecast_data(seed: int = 6) -> datasets.ForecastingData:
     """The data of exercise 6.3: two periods (16 and 60 steps) plus noise, 10 steps ahead.
 
@@ -318,44 +388,61 @@ def forecast_data(seed: int = 6) -> datasets.ForecastingData:
     statistics.
 
     Args:
-        seed: seed of the noise. Defaults to 6, the data the exercise trains on; the check
-            evaluates on the test windows of this seed when self-checking and of a fresh
-            seed when graded (the same periods, other noise).
+        seed: seed of the noise. Defaults to 6, the data the exercise trains on. The check
+            evaluates on test windows of the same periods with other noise, each cut from
+            its own stretch of time (fresh ones when graded).
 
     Introduced in Chapter 6 (Applications).
     """
     series = datasets.periodic_series(
-        900, periods=(16.0, 60.0), amplitudes=(1.0, 0.5), noise=0.1, seed=seed
+        900, periods=_PERIODS, amplitudes=_AMPLITUDES, noise=_NOISE, seed=seed
     )
-    return datasets.make_forecasting_data(series, window=32, horizon=HORIZON)
+    return datasets.make_forecasting_data(series, window=_WINDOW, horizon=HORIZON)
 
 
-def check_forecaster(train_forecaster, *, seed: int = 0) -> None:
+def _signal(t: np.ndarray) -> np.ndarray:
+    """The clean series of 6.3 at times `t` (the same shape)."""
+    return sum(a * np.sin(2.0 * np.pi * t / p) for p, a in zip(_PERIODS, _AMPLITUDES, strict=True))
+
+
+@exercise(
+    "6.3",
+    student="train_forecaster(X_train, y_train, X_val, y_val)",
+    call=train_and_forecast,
+    returns=FORECASTS,
+)
+def check_forecaster(ex) -> None:
     """Exercise 6.3 (6 checks): `train_forecaster(X_train, y_train, X_val, y_val) -> model`.
 
     Seeds Python, NumPy and Keras, calls the function on `forecast_data()` and evaluates
-    the model on test windows: a recurrent layer (SimpleRNN, LSTM or GRU), finite
-    `(batch, 10)` forecasts, and a test MSE at most `MAX_MSE_RATIO` times persistence's,
-    both over the whole horizon and at its last step. Inputs fixed by nature: the model
-    trains on the exercise's data set; only the test windows are drawn afresh when graded
-    (`forecast_data(report.seed(6))`).
+    the model on 120 test windows of the same series with other noise, each from its own
+    stretch of time: a recurrent layer (SimpleRNN, LSTM or GRU), finite `(batch, 10)`
+    forecasts, and a test MSE at most `MAX_MSE_RATIO` times persistence's, both over the
+    whole horizon and at its last step. Inputs fixed by nature: the model trains on the
+    exercise's data set; only the test windows are drawn afresh when graded, and their
+    targets never leave the grader.
     """
-    report = CheckReport("6.3")
-    train = StudentFunction(report, train_forecaster, "train_forecaster")
     data = forecast_data()
-    test = forecast_data(report.seed(6))
-    seed_everything(seed)
-    model = train(data.X_train, data.y_train, data.X_val, data.y_val)
-    expect_good_forecaster(
-        report,
-        model,
-        test.X_test,
-        test.y_test,
+    X_test, y_test = independent_windows(
+        _signal,
+        noise=_NOISE,
+        scaler=data.scaler,
+        window=_WINDOW,
+        horizon=HORIZON,
+        n=120,
+        inputs_rng=ex.rng(6),
+        targets_rng=ex.rng(7),
+    )
+    forecasting_case(
+        ex,
+        "a recurrent model trained on forecast_data()",
+        data,
+        X_test,
+        y_test,
         layer_types=("SimpleRNN", "LSTM", "GRU"),
         max_ratio=MAX_MSE_RATIO,
         last_step_ratio=MAX_MSE_RATIO,
     )
-    report.finish()
 
 
 # -- 6.4 -------------------------------------------------------------------------------------
@@ -392,51 +479,41 @@ def _classification_cases(rng: np.random.Generator):
     return cases
 
 
-def check_confusion_matrix(confusion_matrix) -> None:
+@exercise(
+    "6.4",
+    student="confusion_matrix(y_true, y_pred, n_classes)",
+    reference=_confusion_reference,
+    mistakes=[
+        Mistake(
+            "transposed",
+            "rows are the true classes and columns the predicted ones: "
+            "matrix[true, predicted] += 1.",
+            lambda *args: _confusion_reference(*args).T,
+        )
+    ],
+    hint="count every pair: for t, p in zip(y_true, y_pred): matrix[t, p] += 1.",
+    atol=0.0,
+    rtol=0.0,
+    layout="(n_classes, n_classes)",
+)
+def check_confusion_matrix(ex) -> None:
     """Exercise 6.4 (5 checks): `confusion_matrix(y_true, y_pred, n_classes)`.
 
     Rows are true classes, columns predicted classes; compared with
     `sklearn.metrics.confusion_matrix(..., labels=range(n_classes))` on drawn labels:
     3 classes, a class never predicted, a class that never occurs, and 10 classes.
     """
-    report = CheckReport("6.4", atol=0.0, rtol=0.0)
-    matrix = StudentFunction(report, confusion_matrix, "confusion_matrix")
-    for index, (label, y_true, y_pred, n_classes) in enumerate(
-        _classification_cases(report.rng(111))
-    ):
-        got = matrix(y_true.copy(), y_pred.copy(), n_classes)
-        if not report.judging:
-            continue
-        expected = _confusion_reference(y_true, y_pred, n_classes)
-        if index == 0:
-            report.expect_shape(
-                f"confusion matrix for {label}",
-                got,
-                (n_classes, n_classes),
-                layout="(n_classes, n_classes)",
-                hint=hint_for(
-                    got,
-                    "one row per true class and one column per predicted class, even for "
-                    "classes that never occur.",
-                ),
-            )
-        report.expect_close(
+    cases = _classification_cases(ex.rng(111))
+    for index, (label, y_true, y_pred, n_classes) in enumerate(cases):
+        ex.case(
             f"confusion matrix for {label}",
-            got,
-            expected,
-            hint=diagnose(
-                got,
-                [
-                    (
-                        "rows are the true classes and columns the predicted ones: "
-                        "matrix[true, predicted] += 1.",
-                        lambda e=expected: e.T,
-                    )
-                ],
-                "count every pair: for t, p in zip(y_true, y_pred): matrix[t, p] += 1.",
-            ),
+            y_true,
+            y_pred,
+            n_classes,
+            shape=(n_classes, n_classes) if index == 0 else None,
+            shape_hint="one row per true class and one column per predicted class, even for "
+            "classes that never occur.",
         )
-    report.finish()
 
 
 # -- 6.5 -------------------------------------------------------------------------------------
@@ -450,7 +527,48 @@ def _f1_reference(y_true, y_pred, n_classes) -> float:
     )
 
 
-def check_macro_f1(macro_f1) -> None:
+def _f1_mistake(average: str, all_labels: bool = True):
+    def answer(y_true, y_pred, n_classes):
+        from sklearn.metrics import f1_score
+
+        labels = np.arange(n_classes) if all_labels else None
+        return f1_score(y_true, y_pred, labels=labels, average=average, zero_division=0)
+
+    return answer
+
+
+def _accuracy(y_true, y_pred, n_classes):
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+@exercise(
+    "6.5",
+    student="macro_f1(y_true, y_pred, n_classes)",
+    reference=_f1_reference,
+    mistakes=[
+        Mistake(
+            "accuracy",
+            "macro-F1 averages the F1 of each class with equal weight; you computed the "
+            "accuracy (micro average).",
+            _accuracy,
+        ),
+        Mistake(
+            "present-classes-only",
+            "average over all n_classes classes, including those with no samples (their F1 is 0).",
+            _f1_mistake("macro", all_labels=False),
+        ),
+        Mistake(
+            "weighted",
+            "weight every class equally (macro), not by its number of samples.",
+            _f1_mistake("weighted"),
+        ),
+    ],
+    hint="per class: precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2 P R / "
+    "(P + R); take 0 whenever a denominator is 0, then average over the classes.",
+    atol=1e-9,
+    rtol=1e-6,
+)
+def check_macro_f1(ex) -> None:
     """Exercise 6.5 (6 checks): `macro_f1(y_true, y_pred, n_classes) -> float`.
 
     Compared with `sklearn.metrics.f1_score(..., average="macro", zero_division=0,
@@ -458,9 +576,7 @@ def check_macro_f1(macro_f1) -> None:
     unbalanced binary problem: a class with no predicted (or no true) samples scores 0,
     never NaN.
     """
-    report = CheckReport("6.5", atol=1e-9, rtol=1e-6)
-    f1 = StudentFunction(report, macro_f1, "macro_f1")
-    rng = report.rng(112)
+    rng = ex.rng(112)
     perfect = _with_every_class(rng, rng.integers(0, 3, size=int(rng.integers(6, 13))), 3)
     n, minority = int(rng.integers(15, 41)), int(rng.integers(1, 6))
     cases = [
@@ -474,39 +590,4 @@ def check_macro_f1(macro_f1) -> None:
         ),
     ]
     for label, y_true, y_pred, n_classes in cases:
-        got = f1(y_true.copy(), y_pred.copy(), n_classes)
-        if report.judging:
-            _expect_f1(report, f1.name, got, label, y_true, y_pred, n_classes)
-    report.finish()
-
-
-def _expect_f1(report, name, got, label, y_true, y_pred, n_classes) -> None:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    labels = np.arange(n_classes)
-    hint = diagnose(
-        got,
-        [
-            (
-                "macro-F1 averages the F1 of each class with equal weight; you computed "
-                "the accuracy (micro average).",
-                lambda: accuracy_score(y_true, y_pred),
-            ),
-            (
-                "average over all n_classes classes, including those with no samples "
-                "(their F1 is 0).",
-                lambda: f1_score(y_true, y_pred, average="macro", zero_division=0),
-            ),
-            (
-                "weight every class equally (macro), not by its number of samples.",
-                lambda: f1_score(
-                    y_true, y_pred, labels=labels, average="weighted", zero_division=0
-                ),
-            ),
-        ],
-        "per class: precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2 P R / "
-        "(P + R); take 0 whenever a denominator is 0, then average over the classes.",
-    )
-    report.expect_close(
-        f"{name} for {label}", got, _f1_reference(y_true, y_pred, n_classes), hint=hint
-    )
+        ex.case(f"macro_f1 for {label}", y_true, y_pred, n_classes)

@@ -6,8 +6,7 @@
 - 7.4 `check_bucket_batches(bucket_batches)`: batches of sequences of similar length.
 - 7.5 `check_stream_windows(stream_windows)`: a long sequence laid out for a stateful layer.
 
-The checks follow the two-mode style: the student's code is only called through
-`report.call`, and expected values are computed under `if report.judging:`. References:
+References:
 `keras.utils.pad_sequences`, `course_lib.cells.simple_rnn_forward(..., mask=...)`
 (tested against Keras), `keras.layers.GlobalAveragePooling1D` with a mask and
 `course_lib.batching.stream_windows`.
@@ -20,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import batching, cells
-from course_lib.checks.common import StudentFunction, cell_weights, diagnose, hint_for
-from course_lib.checks.report import CallFailed, CheckReport
+from course_lib.checks.common import cell_weights
+from course_lib.checks.exercise import Expect, Mistake, Values, exercise
 
 __all__ = [
     "check_bucket_batches",
@@ -58,38 +57,61 @@ def _random_mask(rng: np.random.Generator, batch: int, timesteps: int, kind: str
 # --------------------------------------------------------------------------------------
 
 
-def _pad_reference(sequences, maxlen, padding):
+def _pad_reference(sequences, maxlen, padding="post"):
     import keras
 
     return keras.utils.pad_sequences(sequences, maxlen, padding=padding, truncating="post")
 
 
-def _pad_mistakes(sequences, maxlen, padding):
+def _padded_on(side: str):
+    """A mistake: the zeros on `side` whichever `padding` was asked for."""
+
+    def answer(sequences, maxlen, padding="post"):
+        if padding == side:
+            raise ValueError("not this mistake")
+        return _pad_reference(sequences, maxlen, side)
+
+    return answer
+
+
+def _truncated_at_start(sequences, maxlen, padding="post"):
     import keras
 
-    other = "pre" if padding == "post" else "post"
-    return [
-        (
-            f'padding="{padding}" puts the zeros {"after" if padding == "post" else "before"} '
-            "the tokens.",
-            lambda: _pad_reference(sequences, maxlen, other),
+    return keras.utils.pad_sequences(sequences, maxlen, padding=padding)
+
+
+@exercise(
+    "7.1",
+    student='pad(sequences, maxlen, padding="post")',
+    reference=_pad_reference,
+    mistakes=[
+        Mistake(
+            "zeros-before",
+            'padding="post" puts the zeros after the tokens.',
+            _padded_on("pre"),
         ),
-        (
+        Mistake(
+            "zeros-after",
+            'padding="pre" puts the zeros before the tokens.',
+            _padded_on("post"),
+        ),
+        Mistake(
+            "truncated-at-start",
             "cut a sequence longer than maxlen at its end: keep its first maxlen ids.",
-            lambda: keras.utils.pad_sequences(sequences, maxlen, padding=padding),
+            _truncated_at_start,
         ),
-    ]
-
-
-def check_pad(pad) -> None:
+    ],
+    atol=0.0,
+    rtol=0.0,
+    layout="(sequences, maxlen)",
+)
+def check_pad(ex) -> None:
     """Exercise 7.1 (5 checks): `pad(sequences, maxlen, padding="post")`.
 
     Compares with `keras.utils.pad_sequences(..., truncating="post")` for post- and
     pre-padding, with sequences shorter and longer than `maxlen`.
     """
-    report = CheckReport("7.1")
-    student = StudentFunction(report, pad, "pad")
-    rng = report.rng(71)
+    rng = ex.rng(71)
     hand = [[int(t) for t in rng.integers(1, 10, size=n)] for n in (3, 1, 2)]
     cases = [
         (hand, 4, "post"),
@@ -97,26 +119,16 @@ def check_pad(pad) -> None:
         (_random_sequences(rng, 6, 8), 5, "post"),  # some longer than maxlen
         (_random_sequences(rng, 6, 8), 5, "pre"),
     ]
-    results = [student(seqs, maxlen, padding=padding) for seqs, maxlen, padding in cases]
-    if report.judging:
-        first = results[0]
-        report.expect_shape(
-            f"pad({hand}, maxlen=4)",
-            first,
-            (3, 4),
-            layout="(sequences, maxlen)",
-            hint=hint_for(first, "one row per sequence, maxlen columns."),
+    for index, (sequences, maxlen, padding) in enumerate(cases):
+        shown = sequences if sequences is hand else "random sequences"
+        ex.case(
+            f'pad({shown}, maxlen={maxlen}, padding="{padding}")',
+            sequences,
+            maxlen,
+            kwargs={"padding": padding},
+            shape=(3, 4) if index == 0 else None,
+            shape_hint="one row per sequence, maxlen columns.",
         )
-        for (seqs, maxlen, padding), got in zip(cases, results, strict=True):
-            expected = _pad_reference(seqs, maxlen, padding)
-            report.expect_close(
-                f"pad({seqs if seqs is hand else 'random sequences'}, maxlen={maxlen}, "
-                f'padding="{padding}")',
-                got,
-                expected,
-                hint=diagnose(got, _pad_mistakes(seqs, maxlen, padding)),
-            )
-    report.finish()
 
 
 # --------------------------------------------------------------------------------------
@@ -124,36 +136,53 @@ def check_pad(pad) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _masked_rnn_mistakes(x, mask, w):
-    reference = cells.simple_rnn_forward(x, **w, mask=mask, return_sequences=True)
+def _masked_outputs(x, mask, kernel, recurrent_kernel, bias):
+    """The reference: `cells.simple_rnn_forward` with the mask, every step's output."""
+    return cells.simple_rnn_forward(
+        x, kernel, recurrent_kernel, bias, mask=mask, return_sequences=True
+    )
 
-    def reset_at_masked_steps():
-        h = np.zeros((x.shape[0], w["recurrent_kernel"].shape[0]))  # (B, H)
-        outputs = []
-        for t in range(x.shape[1]):
-            new = cells.simple_rnn_step(x[:, t], h, **w)
-            h = np.where(mask[:, t, None], new, 0.0)
-            outputs.append(h)
-        return np.stack(outputs, axis=1)  # (B, T, H)
 
-    return [
-        (
+def _reset_at_masked_steps(x, mask, kernel, recurrent_kernel, bias):
+    h = np.zeros((x.shape[0], recurrent_kernel.shape[0]))  # (B, H)
+    outputs = []
+    for t in range(x.shape[1]):
+        new = cells.simple_rnn_step(x[:, t], h, kernel, recurrent_kernel, bias)
+        h = np.where(mask[:, t, None], new, 0.0)
+        outputs.append(h)
+    return np.stack(outputs, axis=1)  # (B, T, H)
+
+
+@exercise(
+    "7.2",
+    student="masked_rnn_forward(x, mask, kernel, recurrent_kernel, bias)",
+    reference=_masked_outputs,
+    withhold=[cells.simple_rnn_forward],
+    mistakes=[
+        Mistake(
+            "mask-ignored",
             "use the mask: at a masked step keep the previous state.",
-            lambda: cells.simple_rnn_forward(x, **w, return_sequences=True),
+            lambda x, mask, *weights: cells.simple_rnn_forward(x, *weights, return_sequences=True),
         ),
-        (
+        Mistake(
+            "zeros-at-masked-steps",
             "at a masked step Keras repeats the previous output; zeros only before the first "
             "real step.",
-            lambda: np.where(mask[:, :, None], reference, 0.0),
+            lambda x, mask, *weights: np.where(
+                mask[:, :, None], _masked_outputs(x, mask, *weights), 0.0
+            ),
         ),
-        (
+        Mistake(
+            "state-reset",
             "carry the state over a masked step instead of resetting it to zeros.",
-            reset_at_masked_steps,
+            _reset_at_masked_steps,
         ),
-    ]
-
-
-def check_masked_rnn_forward(masked_rnn_forward) -> None:
+    ],
+    atol=_ATOL,
+    rtol=_RTOL,
+    layout="(batch, timesteps, units)",
+)
+def check_masked_rnn_forward(ex) -> None:
     """Exercise 7.2 (4 checks): `masked_rnn_forward(x, mask, kernel, recurrent_kernel, bias)`.
 
     Compares the outputs `(batch, timesteps, units)` with
@@ -161,35 +190,24 @@ def check_masked_rnn_forward(masked_rnn_forward) -> None:
     agrees with `keras.layers.SimpleRNN` called with the same mask, for post-padding,
     pre-padding and masks with holes.
     """
-    report = CheckReport("7.2")
-    forward = StudentFunction(report, masked_rnn_forward, "masked_rnn_forward")
-    rng = report.rng(72)
-    w = cell_weights(report.seed(73), features=3, units=4)
+    rng = ex.rng(72)
+    w = cell_weights(ex.seed(73), features=3, units=4)
     x = rng.standard_normal((4, 6, 3))  # (B, T, F)
-    cases = {kind: _random_mask(rng, 4, 6, kind) for kind in ("post", "pre", "holes")}
-    results = {
-        kind: forward(x, mask, w["kernel"], w["recurrent_kernel"], w["bias"])
-        for kind, mask in cases.items()
+    masks = {kind: _random_mask(rng, 4, 6, kind) for kind in ("post", "pre", "holes")}
+    names = {
+        "post": "outputs with post-padding, x (4, 6, 3) and units=4",
+        "pre": "outputs with pre-padding",
+        "holes": "outputs, mask with holes",
     }
-    if report.judging:
-        report.expect_shape(
-            "outputs for x (4, 6, 3) and units=4",
-            results["post"],
-            (4, 6, 4),
-            layout="(batch, timesteps, units)",
-            hint=hint_for(results["post"], "return the output of every step, stacked on axis 1."),
+    for kind, mask in masks.items():
+        ex.case(
+            names[kind],
+            x,
+            mask,
+            *w.values(),
+            shape=(4, 6, 4) if kind == "post" else None,
+            shape_hint="return the output of every step, stacked on axis 1.",
         )
-        for kind, mask in cases.items():
-            got = results[kind]
-            report.expect_close(
-                f"outputs with {kind}-padding" if kind != "holes" else "outputs, mask with holes",
-                got,
-                cells.simple_rnn_forward(x, **w, mask=mask, return_sequences=True),
-                atol=_ATOL,
-                rtol=_RTOL,
-                hint=diagnose(got, _masked_rnn_mistakes(x, mask, w)),
-            )
-    report.finish()
 
 
 # --------------------------------------------------------------------------------------
@@ -204,49 +222,47 @@ def _masked_mean_reference(outputs, mask):
     return np.asarray(keras.ops.convert_to_numpy(pooled), dtype=np.float64)  # (B, H)
 
 
-def check_masked_mean(masked_mean) -> None:
+@exercise(
+    "7.3",
+    student="masked_mean(outputs, mask)",
+    reference=_masked_mean_reference,
+    mistakes=[
+        Mistake(
+            "mask-ignored",
+            "leave the masked steps out of the average.",
+            lambda outputs, mask: outputs.mean(axis=1),
+        ),
+        Mistake(
+            "divided-by-timesteps",
+            "divide by the number of real steps of each sequence, not by timesteps.",
+            lambda outputs, mask: (outputs * mask[:, :, None]).sum(axis=1) / outputs.shape[1],
+        ),
+        Mistake(
+            "sum-not-divided",
+            "divide the sum by the number of real steps.",
+            lambda outputs, mask: (outputs * mask[:, :, None]).sum(axis=1),
+        ),
+    ],
+    atol=_ATOL,
+    rtol=_RTOL,
+    layout="(batch, units)",
+)
+def check_masked_mean(ex) -> None:
     """Exercise 7.3 (4 checks): `masked_mean(outputs, mask)`.
 
     Compares with `keras.layers.GlobalAveragePooling1D()(outputs, mask=mask)`, for post-
     and pre-padding and a mask with holes.
     """
-    report = CheckReport("7.3")
-    student = StudentFunction(report, masked_mean, "masked_mean")
-    rng = report.rng(74)
+    rng = ex.rng(74)
     outputs = rng.standard_normal((5, 7, 3))  # (B, T, H)
-    cases = {kind: _random_mask(rng, 5, 7, kind) for kind in ("post", "pre", "holes")}
-    results = {kind: student(outputs, mask) for kind, mask in cases.items()}
-    if report.judging:
-        report.expect_shape(
-            "masked_mean of outputs (5, 7, 3)",
-            results["post"],
-            (5, 3),
-            layout="(batch, units)",
-            hint=hint_for(results["post"], "average over the time axis, axis 1."),
+    for kind in ("post", "pre", "holes"):
+        ex.case(
+            f"masked_mean with {kind}-padding" if kind != "holes" else "mask with holes",
+            outputs,
+            _random_mask(rng, 5, 7, kind),
+            shape=(5, 3) if kind == "post" else None,
+            shape_hint="average over the time axis, axis 1.",
         )
-        for kind, mask in cases.items():
-            got = results[kind]
-            weights = mask[:, :, None]  # (B, T, 1)
-            mistakes = [
-                ("leave the masked steps out of the average.", lambda: outputs.mean(axis=1)),
-                (
-                    "divide by the number of real steps of each sequence, not by timesteps.",
-                    lambda w=weights: (outputs * w).sum(axis=1) / outputs.shape[1],
-                ),
-                (
-                    "divide the sum by the number of real steps.",
-                    lambda w=weights: (outputs * w).sum(axis=1),
-                ),
-            ]
-            report.expect_close(
-                f"masked_mean with {kind}-padding" if kind != "holes" else "mask with holes",
-                got,
-                _masked_mean_reference(outputs, mask),
-                atol=_ATOL,
-                rtol=_RTOL,
-                hint=diagnose(got, mistakes),
-            )
-    report.finish()
 
 
 # --------------------------------------------------------------------------------------
@@ -267,66 +283,76 @@ def _as_batches(got, n):
     return batches
 
 
-def check_bucket_batches(bucket_batches) -> None:
+def _bucketing_checks(lengths: np.ndarray, batch_size: int) -> list[Expect]:
+    """The four checks of 7.4: the type, every index once, the sizes, the padded steps."""
+    n = len(lengths)
+    ordered = np.sort(lengths)
+    best = sum(
+        len(ordered[i : i + batch_size]) * int(ordered[i : i + batch_size].max())
+        for i in range(0, n, batch_size)
+    )
+
+    def valid(batches) -> bool:
+        everything = np.sort(np.concatenate(batches)) if batches else np.array([], int)
+        return np.array_equal(everything, np.arange(n))
+
+    def kind(got):
+        if _as_batches(got, n) is not None:
+            return None
+        return (
+            f"bucket_batches must return a list of integer index arrays; got {type(got).__name__}."
+        )
+
+    def indices(got):
+        if valid(_as_batches(got, n) or []):
+            return None
+        return f"the batches must hold every index 0..{n - 1} exactly once."
+
+    def sizes(got):
+        sizes = [len(b) for b in _as_batches(got, n) or []]
+        if sizes and all(s == batch_size for s in sizes[:-1]) and 0 < sizes[-1] <= batch_size:
+            return None
+        return (
+            f"every batch must hold batch_size={batch_size} indices, the last one at most as "
+            f"many; got sizes {sizes}."
+        )
+
+    def padded(got):
+        batches = _as_batches(got, n) or []
+        steps = sum(len(b) * int(lengths[b].max()) for b in batches) if valid(batches) else -1
+        if 0 <= steps <= best:
+            return None
+        return (
+            f"padding each batch to its longest sequence should cost at most {best} steps "
+            f"(as sorted by length); your batches cost {steps}."
+        )
+
+    return [
+        Expect(kind, name="the type of the result", hint="return e.g. "
+               "[order[i : i + batch_size] for i in ...]."),
+        Expect(indices, name="the indices",
+               hint="split one ordering of all the indices into consecutive pieces."),
+        Expect(sizes, name="the batch sizes"),
+        Expect(padded, name="the padded steps", hint="sort the indices by length "
+               "(np.argsort(lengths)) before cutting them into batches."),
+    ]  # fmt: skip
+
+
+@exercise("7.4", student="bucket_batches(lengths, batch_size)")
+def check_bucket_batches(ex) -> None:
     """Exercise 7.4 (4 checks): `bucket_batches(lengths, batch_size)`.
 
     Checks that the batches hold every index once, have `batch_size` indices (the last may
-    have fewer), and need as few padded steps as sorting by length gives:
+    have fewer), and need at most as many padded steps as sorting by length gives:
     `sum(batch size * longest length in the batch)`.
     """
-    report = CheckReport("7.4")
-    student = StudentFunction(report, bucket_batches, "bucket_batches")
-    rng = report.rng(75)
-    lengths = rng.integers(1, 40, size=50)  # (n,)
-    batch_size = 8
-    got = student(lengths.copy(), batch_size)
-    if report.judging:
-        n = len(lengths)
-        batches = _as_batches(got, n)
-
-        def expect(name, ok, message, hint=None):
-            if isinstance(got, CallFailed):  # report the failed call once, then "not checked"
-                return report.expect_equal(name, got, None)
-            return report.expect(ok, message, hint=hint)
-
-        expect(
-            "the type of the result",
-            batches is not None,
-            f"bucket_batches must return a list of integer index arrays; got {type(got).__name__}.",
-            "return e.g. [order[i : i + batch_size] for i in ...].",
-        )
-        batches = batches or []
-        everything = np.sort(np.concatenate(batches)) if batches else np.array([], int)
-        valid = np.array_equal(everything, np.arange(n))
-        expect(
-            "the indices",
-            valid,
-            f"the batches must hold every index 0..{n - 1} exactly once.",
-            "split one ordering of all the indices into consecutive pieces.",
-        )
-        sizes = [len(b) for b in batches]
-        expect(
-            "the batch sizes",
-            bool(sizes)
-            and all(s == batch_size for s in sizes[:-1])
-            and 0 < sizes[-1] <= batch_size,
-            f"every batch must hold batch_size={batch_size} indices, the last one at most as "
-            f"many; got sizes {sizes}.",
-        )
-        steps = sum(len(b) * int(lengths[b].max()) for b in batches) if valid else -1
-        ordered = np.sort(lengths)
-        best = sum(
-            len(ordered[i : i + batch_size]) * int(ordered[i : i + batch_size].max())
-            for i in range(0, n, batch_size)
-        )
-        expect(
-            "the padded steps",
-            steps == best,
-            f"padding each batch to its longest sequence should cost {best} steps (sorted by "
-            f"length); your batches cost {steps}.",
-            "sort the indices by length (np.argsort(lengths)) before cutting them into batches.",
-        )
-    report.finish()
+    lengths = ex.rng(75).integers(1, 40, size=50)  # (n,)
+    ex.case(
+        "bucket_batches(50 lengths, batch_size=8)",
+        lengths,
+        8,
+        checks=_bucketing_checks(lengths, 8),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -334,44 +360,50 @@ def check_bucket_batches(bucket_batches) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def check_stream_windows(stream_windows) -> None:
+def _stream_by_stream(ids, streams, window):
+    """A mistake: windows laid out one after the other, not stream by stream."""
+    count = (len(ids) - 1) // (streams * window)
+    n = count * streams * window
+    return ids[:n].reshape(-1, window), ids[1 : n + 1].reshape(-1, window)
+
+
+@exercise(
+    "7.5",
+    student="stream_windows(ids, streams, window)",
+    reference=batching.stream_windows,
+    returns=("X", "Y"),
+    mistakes=[
+        Mistake(
+            "windows-not-continued",
+            "row b of batch k+1 must continue row b of batch k: cut the ids into `streams` "
+            "contiguous streams first, then take window k of every stream.",
+            _stream_by_stream,
+        ),
+        Mistake(
+            "targets-not-shifted",
+            "Y holds the next id of every position of X.",
+            lambda *args: (batching.stream_windows(*args)[0],) * 2,
+        ),
+    ],
+    hint="return the pair (X, Y).",
+)
+def check_stream_windows(ex) -> None:
     """Exercise 7.5 (4 checks): `stream_windows(ids, streams, window)`.
 
     Compares `(X, Y)` with `course_lib.batching.stream_windows` for two layouts.
     """
-    report = CheckReport("7.5")
-    student = StudentFunction(report, stream_windows, "stream_windows")
-    rng = report.rng(76)
+    rng = ex.rng(76)
     cases = [
         (rng.integers(0, 30, size=int(rng.integers(200, 260))), 4, 5),
         (rng.integers(0, 30, size=int(rng.integers(100, 130))), 3, 7),
     ]
-    results = [student(ids.copy(), s, w) for ids, s, w in cases]
-    if report.judging:
-        for (ids, streams, window), got in zip(cases, results, strict=True):
-            X, Y = batching.stream_windows(ids, streams, window)
-            pair = got if isinstance(got, tuple | list) and len(got) == 2 else (got, None)
-            count = (len(ids) - 1) // (streams * window)
-            naive = ids[: count * streams * window].reshape(-1, window)
-            mistakes = [
-                (
-                    "row b of batch k+1 must continue row b of batch k: cut the ids into "
-                    "`streams` contiguous streams first, then take window k of every stream.",
-                    lambda naive=naive: naive,
-                ),
-            ]
-            report.expect_close(
-                f"X for {len(ids)} ids, streams={streams}, window={window}",
-                pair[0],
-                X,
-                hint=diagnose(pair[0], mistakes, "return the pair (X, Y)."),
-            )
-            report.expect_close(
-                f"Y for {len(ids)} ids, streams={streams}, window={window}",
-                pair[1],
-                Y,
-                hint=diagnose(
-                    pair[1], [("Y holds the next id of every position of X.", lambda X=X: X)]
-                ),
-            )
-    report.finish()
+    for ids, streams, window in cases:
+        label = f"{len(ids)} ids, streams={streams}, window={window}"
+        ex.case(
+            label,
+            ids,
+            streams,
+            window,
+            values=False,
+            checks=[Values(of="X"), Values(of="Y")],
+        )

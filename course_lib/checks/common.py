@@ -1,78 +1,33 @@
-"""Inputs and diagnoses shared by the chapter check modules (`ch1` ... `ch6`).
+"""Inputs and checks shared by the chapter check modules (`ch1` ... `ch9`).
 
-A check feeds the student's function several inputs and compares the result with a
-trusted reference (`course_lib.cells`, Keras, scikit-learn). When the result is wrong,
-`diagnose` compares it with the results of typical mistakes (a forgotten activation, the
-wrong gate order, an off-by-one window, ...) and returns the hint of the first mistake
-it matches, so the failure message says what probably went wrong.
+Random weights of a recurrent cell in Keras's layout (`cell_weights`), Keras models built
+from data (`keras_model`), and what the forecasting exercises (3.4 and 6.3) share: the
+call that trains the student's model and forecasts (`train_and_forecast`, which runs in
+the student's notebook), test windows drawn independently of one another
+(`independent_windows`), and the case that checks the forecasts (`forecasting_case`).
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from course_lib import baselines
-from course_lib.checks.report import CallFailed, CheckReport, describe
+from course_lib.checks.exercise import Check, Expect, Finite, Keys, Shape, runs_in_notebook
 
 __all__ = [
-    "StudentFunction",
+    "FORECASTS",
     "cell_weights",
-    "diagnose",
-    "expect_good_forecaster",
-    "expect_unchanged",
-    "hint_for",
+    "forecasting_case",
+    "independent_windows",
     "keras_layers",
-    "matches",
+    "keras_model",
     "seed_everything",
+    "train_and_forecast",
 ]
-
-
-class StudentFunction:
-    """The student's function, called safely through `report.call`.
-
-    Once a call raises `NotImplementedError` (the exercise is not solved yet), later
-    calls return the same failure without calling again, so the report explains it once
-    and lists the other checks as "not checked".
-
-    Args:
-        report: the exercise's report.
-        function: the student's function.
-        name: its name in messages and records, the name the exercise asks for (the same
-            whether the student's function is a `def`, a lambda or an alias).
-    """
-
-    def __init__(self, report: CheckReport, function: Any, name: str):
-        self.report = report
-        self.function = function
-        self.name = name
-        self._unsolved: CallFailed | None = None
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._unsolved is not None:
-            return self._unsolved
-        got = self.report.call(self.function, *args, name=self.name, **kwargs)
-        if isinstance(got, CallFailed) and got.unsolved:
-            self._unsolved = got
-        return got
-
-    def call(self, thunk: Any, name: str | None = None) -> Any:
-        """Call `thunk()` (a lambda that uses `self.function`) through the report, safely.
-
-        Args:
-            thunk: a function of no arguments.
-            name: its name in messages. Defaults to the function's name.
-        """
-        if self._unsolved is not None:
-            return self._unsolved
-        got = self.report.call(thunk, name=name or self.name)
-        if isinstance(got, CallFailed) and got.unsolved:
-            self._unsolved = got
-        return got
 
 
 def cell_weights(
@@ -107,197 +62,38 @@ def cell_weights(
     }
 
 
-def matches(got: Any, expected: Any, *, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
-    """Whether `got` has the shape of `expected` and is close to it (never raises)."""
-    if isinstance(got, CallFailed):
-        return False
-    try:
-        got = np.asarray(got, dtype=np.float64)
-        expected = np.asarray(expected, dtype=np.float64)
-        return got.shape == expected.shape and bool(
-            np.allclose(got, expected, atol=atol, rtol=rtol)
-        )
-    except Exception:
-        return False
-
-
-def diagnose(
-    got: Any,
-    mistakes: Iterable[tuple[str, Callable[[], Any]]],
-    default: str | None = None,
-    *,
-    atol: float = 1e-5,
-    rtol: float = 1e-4,
-) -> str | None:
-    """Return the hint of the first typical mistake whose result `got` matches.
-
-    Args:
-        got: the student's result.
-        mistakes: pairs `(hint, result_of_mistake)`, where `result_of_mistake()` computes
-            what a function with that mistake returns (it may raise; it is then skipped).
-        default: the hint when no mistake matches. Defaults to None.
-        atol: absolute tolerance of the comparison. Defaults to 1e-5.
-        rtol: relative tolerance of the comparison. Defaults to 1e-4.
-
-    Returns:
-        A hint, or `default`; None when `got` is a failed call, so that the report shows the
-        call's own hint (for an unsolved exercise: "replace the `raise NotImplementedError`").
-    """
-    if isinstance(got, CallFailed):
-        return None  # the failed call brings its own hint
-    for hint, mistake in mistakes:
-        try:
-            wrong = mistake()
-        except Exception:
-            continue
-        if matches(got, wrong, atol=atol, rtol=rtol):
-            return hint
-    return default
-
-
-def hint_for(got: Any, hint: str | None) -> str | None:
-    """`hint`, or None when `got` is a failed call (whose own hint the report then shows)."""
-    return None if isinstance(got, CallFailed) else hint
-
-
-def expect_unchanged(
-    report: CheckReport,
-    got: Any,
-    originals: Mapping[str, np.ndarray],
-    passed: Mapping[str, Any],
-    function_name: str,
-) -> bool:
-    """Record one check that the student's function left its input arrays unchanged.
-
-    The check fails when the call itself failed (`got` is a `CallFailed`): a function
-    that raises must not earn the point.
-
-    Args:
-        report: the exercise's report.
-        got: what the call returned.
-        originals: name -> copy of the array taken before the call.
-        passed: name -> the array object that was passed to the function.
-        function_name: how to name the function in the message.
-    """
-    if isinstance(got, CallFailed):
-        return report.not_checked("inputs unchanged", got)
-    changed = [
-        name
-        for name, original in originals.items()
-        if not np.array_equal(np.asarray(passed[name]), original, equal_nan=True)
-    ]
-    listed = ", ".join(f"`{name}`" for name in changed)
-    return report.expect(
-        not changed,
-        f"{function_name} changed its input {listed} in place; the caller's arrays must "
-        "stay as they were.",
-        hint="build new arrays (`a = a + b`, `np.stack`) instead of `a += b` or `a[...] = ...` "
-        "on an argument.",
-    )
-
-
+@runs_in_notebook
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and Keras/TensorFlow (before training a student's model)."""
     import keras
 
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(int(seed) % 2**32)
 
 
-def _model_summary(model) -> dict:
-    """What a check needs to know of the student's model, as data (runs in their kernel)."""
-    import keras
+@runs_in_notebook
+def keras_model(layers: Sequence[Sequence], input_shape: Sequence[int], weights: Sequence):
+    """A `keras.Sequential` model built from data: layer specs, input shape and weights.
 
-    is_model = isinstance(model, keras.Model)
-    kinds = sorted({type(layer).__name__ for layer in keras_layers(model)}) if is_model else []
-    return {"is_model": is_model, "type": type(model).__name__, "layers": kinds}
+    Args:
+        layers: one `[class name, units, options dict]` per layer, e.g.
+            `[["SimpleRNN", 8, {}], ["Dense", 1, {}]]`.
+        input_shape: the input's shape without the batch axis, e.g. `(7, 1)`.
+        weights: the model's weights, in `model.get_weights()` order.
 
-
-def expect_good_forecaster(
-    report: CheckReport,
-    model,
-    X_test: np.ndarray,
-    y_test: np.ndarray,
-    *,
-    layer_types: tuple[str, ...],
-    max_ratio: float,
-    last_step_ratio: float | None = None,
-) -> None:
-    """Probe and judge a trained forecasting model (5 checks, or 6 with `last_step_ratio`).
-
-    Used by exercises 3.4 and 6.3: the model is a Keras model with a recurrent layer of one
-    of `layer_types`, its forecasts have the shape of `y_test` and are finite, and its test
-    MSE is at most `max_ratio` times the persistence forecast's (and, with
-    `last_step_ratio`, so is the MSE of the last forecast step). The model is asked for its
-    layers and its forecasts on `X_test` through `report.call`; nothing else of it is used.
+    Returns:
+        The built model, weights set.
     """
     import keras
 
-    horizon = y_test.shape[1]
-    names = ["the model", "its recurrent layer", "forecasts", "finite", "test MSE"]
-    if last_step_ratio is not None:
-        names.append("last-step MSE")
-    if isinstance(model, CallFailed):
-        if report.judging:
-            for name in names:
-                report.not_checked(name, model)
-        return
-    summary = report.call(lambda: _model_summary(model), name="the returned model")
-    forecasts = report.call(
-        lambda: keras.ops.convert_to_numpy(model(X_test, training=False)), name="model(X_test)"
+    model = keras.Sequential(
+        [keras.Input(tuple(input_shape))]
+        + [getattr(keras.layers, kind)(units, **dict(options)) for kind, units, options in layers]
     )
-    if not report.judging:
-        return
-    if not isinstance(summary, dict):
-        summary = {"is_model": False, "type": describe(summary), "layers": []}
-    kinds = [str(kind) for kind in summary.get("layers", [])]
-    report.expect(
-        summary.get("is_model") is True,
-        f"the function should return the trained keras.Model; got {summary.get('type')}.",
-        hint="end with `return model` (after training it).",
-    )
-    report.expect(
-        any(kind in layer_types for kind in kinds),
-        f"the model should contain a keras.layers.{' or '.join(layer_types)} layer; its "
-        f"layers are: {', '.join(kinds) or 'none'}.",
-        hint="this exercise is about recurrent layers: build the model around one.",
-    )
-    report.expect_shape(
-        f"model(X_test) for X_test {X_test.shape}",
-        forecasts,
-        (len(X_test), horizon),
-        layout="(batch, horizon)",
-        hint=f"end the model with keras.layers.Dense({horizon}) after the recurrent layer.",
-    )
-    report.expect_finite("model(X_test)", forecasts, hint="lower the learning rate.")
-    persistence = baselines.persistence_forecast(X_test, horizon)
-    base = baselines.mse(y_test, persistence)
-    try:
-        score = float(np.mean((np.asarray(forecasts, dtype=float) - y_test) ** 2))
-    except Exception:
-        score = float("nan")
-    report.expect(
-        np.isfinite(score) and score <= max_ratio * base,
-        f"test MSE {score:.4f} should be at most {max_ratio:g} x the persistence MSE "
-        f"{base:.4f} = {max_ratio * base:.4f} (ratio {score / base:.2f}).",
-        hint="check the validation loss while training: more epochs, a learning rate around "
-        "1e-2 with Adam, 16-32 units.",
-    )
-    if last_step_ratio is not None:
-        try:
-            last = float(np.mean((np.asarray(forecasts, dtype=float)[:, -1] - y_test[:, -1]) ** 2))
-        except Exception:
-            last = float("nan")
-        base_last = baselines.mse(y_test[:, -1], persistence[:, -1])
-        report.expect(
-            np.isfinite(last) and last <= last_step_ratio * base_last,
-            f"test MSE of the last step ahead ({horizon}) {last:.4f} should be at most "
-            f"{last_step_ratio:g} x persistence's {base_last:.4f} = "
-            f"{last_step_ratio * base_last:.4f} (ratio {last / base_last:.2f}).",
-            hint="the far end of the horizon is the hard part: give the model a window "
-            "that covers at least one period.",
-        )
+    model.set_weights([np.asarray(w) for w in weights])
+    return model
 
 
+@runs_in_notebook
 def keras_layers(model):
     """Every layer of a Keras model, nested models and wrappers (Bidirectional) opened."""
     import keras
@@ -309,3 +105,172 @@ def keras_layers(model):
             yield layer.forward_layer
         else:
             yield layer
+
+
+#: The parts of `train_and_forecast`'s answer.
+FORECASTS = Keys("model", "forecasts")
+
+
+@runs_in_notebook
+def train_and_forecast(train, X_train, y_train, X_val, y_val, X_test, seed: int = 0) -> dict:
+    """Train the student's model, then forecast `X_test` with it (exercises 3.4 and 6.3).
+
+    Runs in the student's notebook (in the sandbox when graded): seeds Keras with `seed`,
+    calls `train(X_train, y_train, X_val, y_val)` and describes the returned model. The
+    targets of `X_test` never come here.
+
+    Returns:
+        `{"model": {"is_model", "type", "layers"}, "forecasts": array or None, "error":
+        why there are no forecasts, or None}`.
+    """
+    import keras
+
+    seed_everything(seed)
+    model = train(X_train, y_train, X_val, y_val)
+    is_model = isinstance(model, keras.Model)
+    kinds = sorted({type(layer).__name__ for layer in keras_layers(model)}) if is_model else []
+    summary = {"is_model": is_model, "type": type(model).__name__, "layers": kinds}
+    try:
+        forecasts = keras.ops.convert_to_numpy(model(X_test, training=False))
+        error = None
+    except Exception as failure:  # the checks say why there are no forecasts
+        forecasts, error = None, f"{type(failure).__name__}: {str(failure)[:200]}"
+    return {"model": summary, "forecasts": forecasts, "error": error}
+
+
+def independent_windows(
+    signal: Callable[[np.ndarray], np.ndarray],
+    *,
+    noise: float,
+    scaler,
+    window: int,
+    horizon: int,
+    n: int,
+    inputs_rng: np.random.Generator,
+    targets_rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Test windows of a noisy signal, each cut from its own stretch of time.
+
+    No window's targets appear in (or follow from) another window, and the noise of the
+    targets comes from its own generator, so the inputs reveal nothing of the targets but
+    what the signal does.
+
+    Args:
+        signal: the clean value at integer times `t` (an array of times in, values out).
+        noise: standard deviation of the Gaussian noise added to every value.
+        scaler: the training data's fitted `SeriesScaler`.
+        window: input steps per window.
+        horizon: target steps per window.
+        n: number of windows.
+        inputs_rng: draws the windows' start times and their inputs' noise.
+        targets_rng: draws the targets' noise.
+
+    Returns:
+        `(X, y)`: float32 `(n, window, 1)` and `(n, horizon)`, scaled like the training data.
+    """
+    starts = inputs_rng.integers(0, 10**6, size=n)  # (n,)
+    times = starts[:, None] + np.arange(window + horizon)  # (n, W + H)
+    clean = signal(times.astype(np.float64))
+    X = clean[:, :window] + noise * inputs_rng.standard_normal((n, window))
+    y = clean[:, window:] + noise * targets_rng.standard_normal((n, horizon))
+    X = scaler.transform(X.astype(np.float32).reshape(-1)).reshape(n, window, 1)
+    y = scaler.transform(y.astype(np.float32).reshape(-1)).reshape(n, horizon)
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+def forecasting_case(
+    ex,
+    name: str,
+    data,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    layer_types: tuple[str, ...],
+    max_ratio: float,
+    last_step_ratio: float | None = None,
+) -> None:
+    """Declare the case of a forecaster (3.4, 6.3): 5 checks, or 6 with `last_step_ratio`.
+
+    The student's function trains on `data` (`train_and_forecast`, in the notebook) and
+    forecasts `X_test`; the targets `y_test` stay here. The model is a `keras.Model` with a
+    recurrent layer of one of `layer_types`, its forecasts have the shape of `y_test` and
+    are finite, and their MSE is at most `max_ratio` times the persistence forecast's (and
+    so is the MSE of the last step).
+
+    Args:
+        ex: the declaration's `Draw`.
+        name: the case's name.
+        data: the training data (`datasets.ForecastingData`).
+        X_test: test windows, `(n, window, 1)`.
+        y_test: their targets, `(n, horizon)`.
+        layer_types: the recurrent layers the model may use.
+        max_ratio: the largest test MSE, as a fraction of persistence's.
+        last_step_ratio: the same for the last step of the horizon. Defaults to None.
+    """
+    horizon = y_test.shape[1]
+    persistence = baselines.persistence_forecast(X_test, horizon)
+    base = baselines.mse(y_test, persistence)
+
+    def is_model(summary):
+        if summary.get("is_model") is True:
+            return None
+        return f"the function should return the trained keras.Model; got {summary.get('type')}."
+
+    def has_layer(summary):
+        kinds = [str(kind) for kind in summary.get("layers", [])]
+        if any(kind in layer_types for kind in kinds):
+            return None
+        return (
+            f"the model should contain a keras.layers.{' or '.join(layer_types)} layer; its "
+            f"layers are: {', '.join(kinds) or 'none'}."
+        )
+
+    def mse_ratio(forecasts, last_step: bool = False):
+        got = np.asarray(forecasts, dtype=float)
+        want, base_line = (y_test, base) if not last_step else (y_test[:, -1], None)
+        got = got[:, -1] if last_step else got
+        if base_line is None:
+            base_line = baselines.mse(y_test[:, -1], persistence[:, -1])
+        score = float(np.mean((got - want) ** 2))
+        ratio = last_step_ratio if last_step else max_ratio
+        if np.isfinite(score) and score <= ratio * base_line:
+            return None
+        what = f"test MSE of the last step ahead ({horizon})" if last_step else "test MSE"
+        return (
+            f"{what} {score:.4f} should be at most {ratio:g} x the persistence MSE "
+            f"{base_line:.4f} = {ratio * base_line:.4f} (ratio {score / base_line:.2f})."
+        )
+
+    shape_hint = f"end the model with keras.layers.Dense({horizon}) after the recurrent layer."
+    name = f"model(X_test) for X_test {X_test.shape}"
+    checks: list[Check] = [
+        Expect(is_model, of="model", name="the model", hint="end with `return model`."),
+        Expect(
+            has_layer,
+            of="model",
+            name="its recurrent layer",
+            hint="this exercise is about recurrent layers: build the model around one.",
+        ),
+        Shape((len(X_test), horizon), of="forecasts", name=name, layout="(batch, horizon)",
+              hint=shape_hint),
+        Finite(of="forecasts", name="model(X_test)", hint="lower the learning rate."),
+        Expect(
+            mse_ratio,
+            of="forecasts",
+            name="test MSE",
+            hint="check the validation loss while training: more epochs, a learning rate "
+            "around 1e-2 with Adam, 16-32 units.",
+        ),
+    ]  # fmt: skip
+    if last_step_ratio is not None:
+        checks.append(
+            Expect(
+                lambda forecasts: mse_ratio(forecasts, last_step=True),
+                of="forecasts",
+                name="last-step MSE",
+                hint="the far end of the horizon is the hard part: give the model a window "
+                "that covers at least one period.",
+            )
+        )
+    training = (data.X_train, data.y_train, data.X_val, data.y_val)
+    ex.case(name, *training, X_test, values=False, checks=checks)

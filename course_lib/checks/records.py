@@ -1,13 +1,14 @@
-"""What a check's probe records: the student's answers as plain data, never as objects.
+"""What crosses the grading sandbox: a check's inputs and the student's answers, as data.
 
-When the grader runs a notebook, each check cell only *probes*: `CheckReport.call` calls the
-student's function and records what came back. This module turns such a result into data
-(JSON for numbers, strings, containers and the shape of things; NumPy arrays stored apart
-in an `.npz` file), writes it next to the other exercises' records, and reads it back in the
-grader's own process, where nothing is unpickled and everything is validated: types,
-nesting, sizes. A value that is not data (a Keras model, a function) is recorded as an
-`Opaque` description; a call that raised as a `FailedCall` (the exception's type and
-message).
+When the grader runs a notebook it writes each exercise's inputs into the probe folder
+(`<exercise>.inputs.json` and `.npz`, `write_inputs`); the check cell, in the sandbox, reads
+them (`load_inputs`), calls the student's function (`course_lib.checks.probe`) and writes
+what came back (`<exercise>.answers.json` and `.npz`, `write_answers`); the grader reads the
+answers back in its own process (`load_answers`), where nothing is unpickled and everything
+is validated: types, nesting, sizes. This module turns values into data (JSON for numbers,
+strings, containers and the shape of things; NumPy arrays stored apart in an `.npz`
+file). A value that is not data (a Keras model, a function) is recorded as an `Opaque`
+description; a call that raised as a `FailedCall` (the exception's type and message).
 
 Encoded values (the JSON side):
 
@@ -38,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.checks.contract import probe_files
+
 __all__ = [
     "FORMAT",
     "LIMITS",
@@ -48,13 +51,18 @@ __all__ = [
     "ProbeData",
     "ProbeError",
     "decode",
-    "load_probe",
-    "write_probe",
+    "decode_answers",
+    "decode_arguments",
+    "encode_inputs",
+    "load_answers",
+    "load_inputs",
+    "write_answers",
+    "write_inputs",
     "zip_directory_bytes",
 ]
 
 #: Version of the record format, written into every record file.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -365,47 +373,72 @@ def decode(
 
 @dataclass(frozen=True)
 class ProbeData:
-    """The validated record of one exercise.
+    """The validated answers of one exercise.
 
     Attributes:
         exercise: the exercise id.
-        seed: the grading seed the probe ran with (None: the fixed self-check inputs).
         calls: one dict per call, in order: `name` (str), `result` (the decoded value, a
             `FailedCall` or an `Opaque`), `after` (argument key, `"0"`, `"1"`, ... or
-            `"kw:name"` -> the array argument's content after the call), `printed` (None or `(characters,
-            first text)`).
+            `"kw:name"` -> the array argument's content after the call), `printed` (None or
+            `(characters, first text)`).
     """
 
     exercise: str
-    seed: int | None
     calls: tuple[dict, ...]
 
 
-def _paths(probe_dir: Path, exercise: str) -> tuple[Path, Path]:
-    return probe_dir / f"{exercise}.json", probe_dir / f"{exercise}.npz"
+def encode_inputs(inputs: list[tuple[tuple, dict]]) -> tuple[list, dict[str, np.ndarray]]:
+    """Encode the arguments of every call of an exercise: `(encoded calls, arrays)`.
 
-
-def write_probe(
-    probe_dir: str | os.PathLike,
-    exercise: str,
-    seed: int | None,
-    calls: list[dict],
-    arrays: dict[str, np.ndarray],
-) -> None:
-    """Write the record of one exercise: `<probe_dir>/<exercise>.json` and `.npz`.
-
-    Both files are written to temporary names and renamed, so a reader never sees half a
-    record. `calls` are already encoded (see `Encoder`).
+    Raises:
+        ValueError: when an argument is not data (the grader hands the probe only data).
     """
-    probe_dir = Path(probe_dir)
-    probe_dir.mkdir(parents=True, exist_ok=True)
-    json_path, npz_path = _paths(probe_dir, exercise)
-    record = {"format": FORMAT, "exercise": exercise, "seed": seed, "calls": calls}
+    encoder = Encoder()
+    calls = []
+    for args, kwargs in inputs:
+        encoded = encoder.encode((tuple(args), dict(kwargs)))
+        if _holds_opaque(encoded):
+            raise ValueError(
+                f"the inputs of a check must be data (arrays, numbers, strings, lists, "
+                f"dicts); got {_describe((args, kwargs))}."
+            )
+        calls.append(encoded)
+    return calls, encoder.arrays
+
+
+def _holds_opaque(encoded: Any) -> bool:
+    if type(encoded) is dict:
+        if encoded.get("t") == "opaque":
+            return True
+        return any(_holds_opaque(v) for v in encoded.values())
+    if type(encoded) is list:
+        return any(_holds_opaque(v) for v in encoded)
+    return False
+
+
+def decode_arguments(encoded: Any, arrays: dict[str, np.ndarray]) -> tuple[tuple, dict]:
+    """Fresh `(args, kwargs)` of one call from its encoded form (arrays are copies)."""
+    value = decode(encoded, arrays)
+    if (
+        type(value) is not tuple
+        or len(value) != 2
+        or type(value[0]) is not tuple
+        or type(value[1]) is not dict
+    ):
+        raise ProbeError("the recorded inputs of a call are malformed")
+    return value
+
+
+def _write(path_pair: tuple[Path, Path], record: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write a record's JSON and `.npz` to temporary names, then rename them (atomic)."""
+    json_path, npz_path = path_pair
+    folder = json_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
     for path, write in (
         (npz_path, lambda f: np.savez(f, **arrays)),
         (json_path, lambda f: f.write(json.dumps(record).encode())),
     ):
-        handle, temporary = tempfile.mkstemp(dir=probe_dir, prefix=f".{exercise}.")
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
         try:
             with os.fdopen(handle, "wb") as file:
                 write(file)
@@ -414,6 +447,20 @@ def write_probe(
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def write_inputs(probe_dir: str | os.PathLike, exercise: str, calls: list, arrays: dict) -> None:
+    """Write what the grader hands the probe of one exercise (`encode_inputs`'s result)."""
+    record = {"format": FORMAT, "exercise": exercise, "inputs": calls}
+    _write(probe_files(probe_dir, exercise, "inputs"), record, arrays)
+
+
+def write_answers(
+    probe_dir: str | os.PathLike, exercise: str, calls: list[dict], arrays: dict
+) -> None:
+    """Write the probe's record of one exercise's calls (already encoded, see `Encoder`)."""
+    record = {"format": FORMAT, "exercise": exercise, "calls": calls}
+    _write(probe_files(probe_dir, exercise, "answers"), record, arrays)
 
 
 def _read_untrusted(path: Path, limit: int, what: str, exercise: str) -> bytes:
@@ -449,8 +496,8 @@ def zip_directory_bytes(data: bytes) -> int | None:
     return struct.unpack("<L", data[end + 12 : end + 16])[0]
 
 
-def _load_arrays(path: Path, exercise: str) -> dict[str, np.ndarray]:
-    data = _read_untrusted(path, LIMITS.array_bytes + 2**20, "array file", exercise)
+def _load_arrays(path: Path, exercise: str, read=_read_untrusted) -> dict[str, np.ndarray]:
+    data = read(path, LIMITS.array_bytes + 2**20, "array file", exercise)
     bad = ProbeError(f"the array file of Exercise {exercise} is damaged.")
     directory = zip_directory_bytes(data)
     if directory is None:
@@ -481,6 +528,52 @@ def _load_arrays(path: Path, exercise: str) -> dict[str, np.ndarray]:
         raise
     except Exception:  # not a zip file, a truncated member, an object array, ...
         raise bad from None
+
+
+def _read_inputs(path: Path, limit: int, what: str, exercise: str) -> bytes:
+    """The bytes of a file the grader wrote, read in the student's kernel (at most `limit`)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(limit + 1)
+    except FileNotFoundError:
+        raise ProbeError(f"no inputs were handed over for Exercise {exercise}.") from None
+    if len(data) > limit:
+        raise ProbeError(f"the {what} of Exercise {exercise} are too large.")
+    return data
+
+
+def _load(probe_dir: str | os.PathLike, exercise: str, kind: str, items: str, read):
+    """Read and validate one record: `(its list under `items`, its arrays)`."""
+    json_path, npz_path = probe_files(probe_dir, exercise, kind)
+    what = "record" if kind == "answers" else "inputs"
+    text = read(json_path, LIMITS.json_bytes, what, exercise)
+    damaged = ProbeError(f"the recorded {kind} of Exercise {exercise} are damaged.")
+    try:
+        record = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise damaged from None
+    if (
+        type(record) is not dict
+        or record.get("format") != FORMAT
+        or record.get("exercise") != exercise
+        or type(record.get(items)) is not list
+    ):
+        raise damaged
+    if len(record[items]) > LIMITS.calls:
+        raise ProbeError(f"too many calls were recorded for Exercise {exercise}.")
+    arrays = _load_arrays(npz_path, exercise, read) if os.path.lexists(npz_path) else {}
+    return record[items], arrays
+
+
+def load_inputs(probe_dir: str | os.PathLike, exercise: str) -> tuple[list, dict]:
+    """Read the inputs the grader wrote for one exercise: `(encoded calls, arrays)`.
+
+    Decode each call with `decode_arguments`, once per call (fresh copies).
+
+    Raises:
+        ProbeError: when the file is missing, too large or malformed.
+    """
+    return _load(probe_dir, exercise, "inputs", "inputs", _read_inputs)
 
 
 def _decode_call(raw: Any, arrays: dict[str, np.ndarray], budget: Budget) -> dict:
@@ -516,8 +609,8 @@ def _decode_call(raw: Any, arrays: dict[str, np.ndarray], budget: Budget) -> dic
     }
 
 
-def load_probe(probe_dir: str | os.PathLike, exercise: str) -> ProbeData:
-    """Read and validate the record of one exercise (in the grader's process).
+def load_answers(probe_dir: str | os.PathLike, exercise: str) -> ProbeData:
+    """Read and validate the answers the probe recorded for one exercise (in the grader).
 
     Args:
         probe_dir: the folder the probing kernel wrote into.
@@ -529,33 +622,19 @@ def load_probe(probe_dir: str | os.PathLike, exercise: str) -> ProbeData:
     Raises:
         ProbeError: when the record is missing, too large or malformed.
     """
-    json_path, npz_path = _paths(Path(probe_dir), exercise)
-    text = _read_untrusted(json_path, LIMITS.json_bytes, "record", exercise)
-    damaged = ProbeError(f"the recorded answers of Exercise {exercise} are damaged.")
-    try:
-        record = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise damaged from None
-    if (
-        type(record) is not dict
-        or record.get("format") != FORMAT
-        or record.get("exercise") != exercise
-        or type(record.get("calls")) is not list
-    ):
-        raise damaged
-    seed = record.get("seed")
-    if seed is not None and type(seed) is not int:
-        raise damaged
-    if len(record["calls"]) > LIMITS.calls:
-        raise ProbeError(f"too many calls were recorded for Exercise {exercise}.")
-    arrays = _load_arrays(npz_path, exercise) if os.path.lexists(npz_path) else {}
+    raw_calls, arrays = _load(probe_dir, exercise, "answers", "calls", _read_untrusted)
+    return decode_answers(exercise, raw_calls, arrays)
+
+
+def decode_answers(exercise: str, raw_calls: list, arrays: dict[str, np.ndarray]) -> ProbeData:
+    """The `ProbeData` of encoded answers; raises `ProbeError` when they are malformed."""
     budget = Budget()  # one for the whole record: every value and every array reference
     try:
-        calls = tuple(_decode_call(raw, arrays, budget) for raw in record["calls"])
+        calls = tuple(_decode_call(raw, arrays, budget) for raw in raw_calls)
     except RecursionError:
-        raise damaged from None
+        raise ProbeError(f"the recorded answers of Exercise {exercise} are damaged.") from None
     except ProbeError as error:
         raise ProbeError(
             f"the recorded answers of Exercise {exercise} are damaged: {error}."
         ) from None
-    return ProbeData(exercise, seed, calls)
+    return ProbeData(exercise, calls)

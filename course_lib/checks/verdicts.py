@@ -1,22 +1,22 @@
-"""Verdicts computed in the grader's own process, from answers recorded in the student's.
+"""Verdicts computed in the grader's own process, on inputs drawn there.
 
-When the grader runs a notebook it sets `RNN_COURSE_PROBE_DIR` (and
-`RNN_COURSE_GRADING_SEED`) in the student's kernel: each check cell then only *probes*,
-writing what the student's functions returned to `<probe dir>/<exercise>.json` (+ `.npz`).
-The grader then calls `judge` in a clean process: it reads the released check cell's
-source (trusted text), finds the check function in `course_lib.checks.chN`, and runs it
-with a replaying report: `report.call` returns the recorded answers, and the expected
-values, the comparisons and the messages are computed here, where nothing the student's
-code did (patching NumPy, the check module or the report class) can reach them. The
-inputs are derived from the grading seed, the same way as in the probe, so answers
-hard-coded for the self-check's inputs do not help.
+When the grader runs a notebook, for each exercise it finds the check the released check
+cell calls (`exercise_of_check_cell`), draws its cases with the grading run's seed in its
+own process and writes only their inputs into the probe folder (`hand_inputs`). Inside the
+sandbox the check cell then only probes: it calls the student's function on those inputs
+and records the answers (`course_lib.checks.probe`). Back in the grader, `judge` reads the
+answers (validated, size-capped, never unpickled) and compares them with the cases it
+kept. The seed, the expected values and the references never enter the sandbox, and
+nothing the student's code does there (patching NumPy, the check module or the report)
+can reach a verdict: only its own answers.
 
 Example:
->>> verdict = judge(  # doctest: +SKIP
-...     "from course_lib.checks import ch1\\n\\nch1.check_rnn_step(rnn_step)",
-...     "1.1", Path("probes/alice"), seed=20261201)
->>> verdict  # doctest: +SKIP
-Verdict(exercise='1.1', passed=5, total=5, message='')
+>>> exercise = exercise_of_check_cell(  # doctest: +SKIP
+...     "from course_lib.checks import ch1\\n\\nch1.check_rnn_step(rnn_step)", "1.1")
+>>> cases = exercise.cases(seed=20261201)  # doctest: +SKIP
+>>> hand_inputs(exercise, cases, Path("probes/alice"))  # doctest: +SKIP
+>>> judge(exercise, cases, Path("probes/alice"))  # after the notebook ran  # doctest: +SKIP
+Verdict(exercise='1.1', passed=5, total=5, message='', diagnoses=())
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are checked.
 """
@@ -27,34 +27,25 @@ import ast
 import contextlib
 import importlib
 import io
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course_lib.checks.records import ProbeError, load_probe
-from course_lib.checks.report import (
-    GRADING_SEED_ENV,
-    PROBE_DIR_ENV,
-    REPLAY,
-    CheckFailed,
-    Replay,
-    derive_seed,
-    result_line,
-)
+from course_lib.checks import records
+from course_lib.checks.contract import CHECKS_PACKAGE, result_line
+from course_lib.checks.exercise import Case, ExerciseCheck
+from course_lib.checks.records import ProbeError
+from course_lib.checks.report import CheckFailed, format_error
 
 __all__ = [
-    "GRADING_SEED_ENV",
-    "PROBE_DIR_ENV",
     "ProbeError",
-    "StudentName",
     "Verdict",
-    "derive_seed",
+    "exercise_of_check_cell",
+    "hand_inputs",
     "judge",
     "parse_check_call",
 ]
-
-_CHECKS_PACKAGE = "course_lib.checks"
 
 
 @dataclass(frozen=True)
@@ -67,12 +58,14 @@ class Verdict:
         total: number of checks.
         message: the full report the student reads (`"Exercise 1.1: passed 3 of 5
             checks\\n  - ..."`); empty when every check passed.
+        diagnoses: the ids of the typical mistakes diagnosed in the failed checks.
     """
 
     exercise: str
     passed: int
     total: int
     message: str
+    diagnoses: tuple[str, ...] = ()
 
     @property
     def line(self) -> str:
@@ -81,20 +74,10 @@ class Verdict:
 
 
 class StudentName:
-    """Stands for a name of the student's notebook while judging (its value is not here).
-
-    The judge passes one for every name of the check call (`ch1.check_rnn_step(rnn_step)`
-    gets `StudentName("rnn_step")`); a replaying report never calls it.
-    """
+    """Stands for a name of the student's notebook in a parsed check call."""
 
     def __init__(self, name: str):
         self.__name__ = name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(
-            f"judging never runs the student's code, but the check called {self.__name__} "
-            "directly: call it through report.call."
-        )
 
     def __repr__(self) -> str:
         return f"<the student's {self.__name__}>"
@@ -147,7 +130,7 @@ def _argument(node: ast.expr) -> Any:
 
 
 def parse_check_call(
-    check_source: str, packages: tuple[str, ...] = (_CHECKS_PACKAGE,)
+    check_source: str, packages: tuple[str, ...] = (CHECKS_PACKAGE,)
 ) -> tuple[Any, list, dict]:
     """The check function, arguments and keyword arguments of a released check cell.
 
@@ -194,69 +177,54 @@ def parse_check_call(
     return function, args, kwargs
 
 
-def judge(
-    check_source: str,
-    exercise: str,
-    probe_dir: Path,
-    seed: int | None,
-    packages: tuple[str, ...] = (_CHECKS_PACKAGE,),
-) -> Verdict:
-    """Judge one exercise from the answers its probe recorded, in this (clean) process.
-
-    Args:
-        check_source: the released check cell's source, e.g.
-            `"from course_lib.checks import ch1\\n\\nch1.check_rnn_step(rnn_step)"`.
-        exercise: the exercise id, e.g. `"1.1"`.
-        probe_dir: the folder the student's kernel wrote its records into
-            (`RNN_COURSE_PROBE_DIR` of that run).
-        seed: the grading run's seed (`RNN_COURSE_GRADING_SEED` of that run), or None when
-            the probe ran with the fixed self-check inputs.
-        packages: the packages whose checks a check cell may call (a course's own check
-            modules besides `course_lib.checks`). Defaults to `course_lib.checks`.
-
-    Returns:
-        The `Verdict`.
+def exercise_of_check_cell(
+    check_source: str, exercise: str, packages: tuple[str, ...] = (CHECKS_PACKAGE,)
+) -> ExerciseCheck:
+    """The declared `ExerciseCheck` a released check cell calls, for exercise `exercise`.
 
     Raises:
-        ProbeError: when the record is missing, damaged, too large, or was made with
-            another seed, or when the check fails on a recorded answer instead of judging
-            it (the message is fit for the student's feedback).
-        ValueError: when `check_source` is not a check cell, or checks another exercise.
+        ValueError: when the cell is not one call of an exercise's check on one name of
+            the student's notebook, or checks another exercise.
     """
     function, args, kwargs = parse_check_call(check_source, packages)
-    data = load_probe(Path(probe_dir), exercise)
-    if data.seed != seed:
-        raise ProbeError(
-            f"the answers of Exercise {exercise} were recorded for other inputs than this "
-            "grading run's."
-        )
-    replay = Replay(data, seed)
-    token = REPLAY.set(replay)
-    saved = {name: os.environ.pop(name, None) for name in (PROBE_DIR_ENV, GRADING_SEED_ENV)}
+    if not isinstance(function, ExerciseCheck):
+        raise ValueError(f"{function!r} is not a declared exercise check (see CONTRIBUTING.md).")
+    if len(args) != 1 or not isinstance(args[0], StudentName) or kwargs:
+        raise ValueError(f"a check call passes one name of the notebook; got {check_source!r}.")
+    if function.id != exercise:
+        raise ValueError(f"the check cell of Exercise {exercise} checks Exercise {function.id}.")
+    return function
+
+
+def hand_inputs(exercise: ExerciseCheck, cases: Sequence[Case], probe_dir: Path) -> None:
+    """Write only the inputs of `cases` (drawn here: `exercise.cases(seed)`) into `probe_dir`.
+
+    Keep the cases to `judge` the answers with: the expected values stay in this process.
+    """
+    calls, arrays = records.encode_inputs(exercise.inputs(cases))
+    records.write_inputs(probe_dir, exercise.id, calls, arrays)
+
+
+def judge(exercise: ExerciseCheck, cases: Sequence[Case], probe_dir: Path) -> Verdict:
+    """Judge the answers the probe recorded for `cases` (in this process).
+
+    Raises:
+        ProbeError: when the answers are missing, damaged or too large, or when the check
+            fails on a recorded answer instead of judging it (the message is fit for the
+            student's feedback).
+    """
+    answers = records.load_answers(probe_dir, exercise.id)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            function(*args, **kwargs)
-    except CheckFailed as failed:
-        _same_exercise(replay, exercise)
-        return Verdict(exercise, failed.passed, failed.total, str(failed))
-    except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as error:
-        # The check could not digest an answer (a bug to fix in the check, but the grader
-        # must go on): the student's feedback says so, the grader counts no points.
-        if replay.report is None:
-            raise
+            report = exercise.judge(cases, answers)
+    except Exception as error:  # a bug in the check: the grader must go on
         raise ProbeError(
-            f"the recorded answers of Exercise {exercise} could not be judged "
-            f"({type(error).__name__}: {str(error)[:200]}); please tell the teacher."
+            f"the recorded answers of Exercise {exercise.id} could not be judged "
+            f"({format_error(error)}); please tell the teacher."
         ) from error
-    finally:
-        REPLAY.reset(token)
-        for name, value in saved.items():
-            if value is not None:
-                os.environ[name] = value
-    _same_exercise(replay, exercise)
-    return Verdict(exercise, replay.report.total, replay.report.total, "")
-
-
-def _same_exercise(replay: Replay, exercise: str) -> None:
-    if replay.report is None:
-        raise ValueError(f"the check call made no report for Exercise {exercise}.")
+    if not report.failures:
+        return Verdict(exercise.id, report.total, report.total, "")
+    failed = CheckFailed(
+        exercise.id, report.passed, report.total, report.failures, report.notes[:1]
+    )
+    return Verdict(exercise.id, failed.passed, failed.total, str(failed), failed.diagnoses)

@@ -35,7 +35,7 @@ from typing import Any
 
 import nbformat
 
-from course_lib.checks.report import parse_result_line, result_line
+from course_lib.checks.contract import is_passed, parse_result_line, result_line
 from course_lib.grading.execute import OK, ExecutionConfig, run_notebook
 from course_lib.grading.notebook_format import (
     BEGIN_SOLUTION,
@@ -193,7 +193,7 @@ def _success_output(cell: Mapping[str, Any], exercise: str, where: str) -> str:
     found = [parse_result_line(line) for line in stdout.splitlines()]
     found = [p for p in found if p and p[0] == exercise]
     for _, passed, total in found:
-        if passed == total > 0:
+        if is_passed(passed, total):
             return result_line(exercise, passed, total)
     if found:
         _, passed, total = found[-1]
@@ -410,7 +410,7 @@ def refresh_outputs(
             exercise = exercise_of(grade_id(cell))
             run = runs[index]
             lines = [parse_result_line(line) for line in run.stdout.splitlines()]
-            passing = [p for p in lines if p and p[0] == exercise and p[1] == p[2] > 0]
+            passing = [p for p in lines if p and p[0] == exercise and is_passed(p[1], p[2])]
             if run.status == OK and passing:
                 text = result_line(exercise, passing[0][1], passing[0][2]) + "\n"
                 cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]

@@ -50,8 +50,12 @@ def released_notebooks(release_dir: str | Path) -> list[ReleasedNotebook]:
 
 
 def new_grading_seed() -> int:
-    """A fresh seed for the checks' inputs of one grading run (recorded in the gradebook)."""
-    return secrets.randbelow(2**31)
+    """A fresh seed for the checks' inputs of one grading run (recorded in the gradebook).
+
+    63 bits: a student who sees a check's inputs inside the sandbox cannot search for the
+    seed (and from it the inputs of the hidden targets) within any time limit.
+    """
+    return secrets.randbelow(2**63)
 
 
 def student_folders(submissions_dir: str | Path) -> list[Path]:

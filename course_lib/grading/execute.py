@@ -54,6 +54,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from course_lib.checks.contract import CHECKS_PACKAGE
 from course_lib.grading.result_file import (
     ResultFileError,
     read_result,
@@ -126,7 +127,7 @@ class ExecutionConfig:
     interrupt_grace: float = 10.0
     max_restarts: int = 2
     max_output_chars: int = 100_000
-    check_modules: tuple[str, ...] = ("course_lib.checks",)
+    check_modules: tuple[str, ...] = (CHECKS_PACKAGE,)
     kernel_name: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     startup_timeout: float = 120.0
@@ -546,6 +547,7 @@ def execute_job(
     refresh_before: Iterable[int] = (),
     env: Mapping[str, str] | None = None,
     returned: str = "",
+    course_package: str | os.PathLike | None = None,
 ) -> list[CellRun]:
     """Run `nb` in a working folder of its own, in the sandbox unless `config.sandbox` is False.
 
@@ -557,6 +559,8 @@ def execute_job(
         env: extra environment variables for the executor and its kernel. Defaults to none.
         returned: a folder of the working folder whose files come back into
             `folder.returned` (the probe records); "" for none. Defaults to "".
+        course_package: a folder the sandbox shows where `course_lib` is (the package with
+            the answer keys withheld). Defaults to the installed package.
 
     Returns:
         One `CellRun` per cell. When the executor gives no valid result (it was killed, or
@@ -574,7 +578,12 @@ def execute_job(
     if config.sandbox:
         command = [*module, SANDBOX_INPUT, SANDBOX_WORKDIR, SANDBOX_RESULT]
         argv = sandbox_command(
-            folder, command, env, read_only=config.read_only_paths, limits=config.limits
+            folder,
+            command,
+            env,
+            read_only=config.read_only_paths,
+            limits=config.limits,
+            course_package=course_package,
         )
         process_env = None  # run_command's own: nothing of the grader's
     else:

@@ -1,11 +1,19 @@
 """Grade one student's copy of one exercise notebook: one result per released exercise.
 
-`grade_notebook` rebuilds the notebook to run from the release (`restore`), runs it in a
-fresh kernel inside the grading sandbox (`execute_job`), and then judges each exercise in
-the grader's own process: the check cells only *probed* the student's code (recorded what
-it returned, as data), and `course_lib.checks.verdicts.judge` compares those records with
-the expected values computed here, on inputs drawn from this grading run's seed. So nothing
-the student's code does in its kernel can change a verdict, only its own answers.
+`grade_notebook` grades one notebook in five stages:
+
+1. `restore`: the release + the student's answers -> the notebook to run;
+2. `hand_inputs`: each exercise's cases are drawn here with the run's seed, and only their
+   inputs are written into the probe folder (`course_lib.checks.verdicts`);
+3. `withheld.write_package`: a copy of `course_lib` without the answer keys of the
+   notebook's exercises, shown to the sandbox where `course_lib` is;
+4. `execute_job`: the notebook runs in a fresh kernel inside the sandbox; its check cells
+   only *probe* (call the student's functions on the inputs, record the answers as data);
+5. `judge`: each exercise's answers are compared, in this process, with the cases kept in
+   stage 2.
+
+So nothing the student's code does in its kernel can change a verdict, only its own
+answers; the seed, the expected values and the answer key never enter the sandbox.
 
 - every check passed: full points, status "passed";
 - k of n checks passed: `points * k / n` rounded to 2 decimals, "partial" (or "failed"
@@ -32,7 +40,10 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.checks.verdicts import ProbeError, judge
+from course_lib.checks import withheld
+from course_lib.checks.contract import CHECKS_PACKAGE, PROBE_DIR_ENV, is_passed
+from course_lib.checks.exercise import Case, ExerciseCheck
+from course_lib.checks.verdicts import ProbeError, exercise_of_check_cell, hand_inputs, judge
 from course_lib.grading.execute import (
     CellRun,
     CellStatus,
@@ -52,8 +63,7 @@ from course_lib.grading.restore import Restored, restore
 from course_lib.grading.sandbox import SANDBOX_WORKDIR, GradingFolder
 from course_lib.grading.untrusted_files import UntrustedFileError, copy_regular_file, read_text
 
-# Environment variables that put the check cells into probing mode (see course_lib.checks).
-PROBE_DIR_VARIABLE, SEED_VARIABLE = "RNN_COURSE_PROBE_DIR", "RNN_COURSE_GRADING_SEED"
+# The probe folder, in the working copy (see course_lib.checks.contract).
 PROBE_DIR = ".rnn-course-probes"
 
 
@@ -131,6 +141,7 @@ class ExerciseResult:
         max_points: points the exercise is worth.
         status: one of `STATUSES`.
         message: why (the check's report, the error, the fault); empty when passed.
+        diagnoses: the ids of the typical mistakes the check diagnosed (`"no-tanh"`).
     """
 
     student: str
@@ -140,6 +151,7 @@ class ExerciseResult:
     max_points: float
     status: ExerciseStatus
     message: str = ""
+    diagnoses: tuple[str, ...] = ()
 
 
 @dataclass
@@ -188,56 +200,86 @@ def _error_text(run: CellRun) -> str:
     return f"{run.ename}: {run.evalue}" if run.evalue else run.ename
 
 
+@dataclass(frozen=True)
+class ExercisePlan:
+    """An exercise's check as the grader prepared it: the declaration and its drawn cases.
+
+    Args:
+        check: the declared exercise the released check cell calls, or None.
+        cases: its cases, drawn with the run's seed in the grader's process.
+        error: why the released check cell cannot be judged (when `check` is None).
+    """
+
+    check: ExerciseCheck | None
+    cases: tuple[Case, ...] = ()
+    error: str = ""
+
+
+def plan_exercise(
+    check_source: str,
+    exercise: str,
+    seed: int | None,
+    packages: tuple[str, ...] = (CHECKS_PACKAGE,),
+) -> ExercisePlan:
+    """Find the released check cell's exercise and draw its cases with `seed` (here).
+
+    Args:
+        check_source: the released check cell's source.
+        exercise: the exercise id.
+        seed: the seed the cases are drawn with (None: the self-check's).
+        packages: the modules whose checks the check cells may call.
+    """
+    try:
+        check = exercise_of_check_cell(check_source, exercise, packages)
+        return ExercisePlan(check, check.cases(seed))
+    except Exception as error:  # a broken release: every student gets the same error
+        return ExercisePlan(None, error=f"the released check cell cannot be judged: {error}")
+
+
 def score_exercise(
     exercise: Exercise,
     restored: Restored,
     runs: list[CellRun],
-    check_source: str,
+    plan: ExercisePlan,
     probe_dir: Path,
-    seed: int | None,
-    packages: tuple[str, ...] = ("course_lib.checks",),
-) -> tuple[float, ExerciseStatus, str]:
-    """Return `(points, status, message)` of one exercise: from the cells' outcomes and,
-    when its check cell ran, from judging the check's probe records.
+) -> tuple[float, ExerciseStatus, str, tuple[str, ...]]:
+    """Return `(points, status, message, diagnoses)` of one exercise: from the cells'
+    outcomes and, when its check cell ran, from judging the answers its probe recorded.
 
     Args:
         exercise: the released exercise.
         restored: what `restore` built (cell indices, missing solution cells).
         runs: the outcome of every cell, from `execute_job`.
-        check_source: the released check cell's source.
-        probe_dir: where the check cells wrote their probe records.
-        seed: the seed the checks drew their inputs from (None: the self-check's).
-        packages: the modules whose checks the check cells may call.
+        plan: the exercise's check and cases (`plan_exercise`).
+        probe_dir: where the check cells wrote their answers.
     """
     missing = [gid for gid in exercise.solution_grade_ids if gid in restored.missing]
     if missing:
-        return 0.0, MISSING, "; ".join(f"solution cell {gid} missing" for gid in missing)
+        return 0.0, MISSING, "; ".join(f"solution cell {gid} missing" for gid in missing), ()
     solution_runs = [
         (gid, runs[restored.solution_cells[gid]]) for gid in exercise.solution_grade_ids
     ]
     for gid, run in solution_runs:
         if run.status == CellStatus.DIED:
-            return (
-                0.0,
-                CRASHED,
-                f"solution cell {gid}: {run.detail} (os._exit, a crash or out of memory?)",
-            )
+            why = f"solution cell {gid}: {run.detail} (os._exit, a crash or out of memory?)"
+            return 0.0, CRASHED, why, ()
         if run.status == CellStatus.TIMEOUT:
-            return 0.0, TIMEOUT, f"solution cell {gid}: {run.detail}"
+            return 0.0, TIMEOUT, f"solution cell {gid}: {run.detail}", ()
     check = runs[restored.check_cells[exercise.id]]
     if check.status == CellStatus.TIMEOUT:
-        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)"
+        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)", ()
     if check.status == CellStatus.DIED:
-        return 0.0, CRASHED, f"check cell: {check.detail} (os._exit, a crash or out of memory?)"
+        why = f"check cell: {check.detail} (os._exit, a crash or out of memory?)"
+        return 0.0, CRASHED, why, ()
     if check.status == CellStatus.NOT_RUN:
-        return 0.0, NOT_RUN, check.detail or "not run"
+        return 0.0, NOT_RUN, check.detail or "not run", ()
+    if plan.check is None:
+        return 0.0, ERROR, _shorten(plan.error), ()
     try:
-        verdict = judge(check_source, exercise.id, probe_dir, seed, packages)
-    except ValueError as error:  # the released check cell is not a check call
-        return 0.0, ERROR, _shorten(f"the released check cell cannot be judged: {error}")
+        verdict = judge(plan.check, plan.cases, probe_dir)
     except ProbeError as error:
         if check.status == CellStatus.OK:
-            return 0.0, ERROR, _shorten(f"the check could not be judged: {error}")
+            return 0.0, ERROR, _shorten(f"the check could not be judged: {error}"), ()
         context = [
             f"solution cell {gid} raised {_error_text(run)}"
             for gid, run in solution_runs
@@ -246,11 +288,12 @@ def score_exercise(
         message = f"the check raised {_error_text(check)}"
         if context:
             message += " (" + "; ".join(context) + ")"
-        return 0.0, ERROR, _shorten(message)
-    if verdict.total > 0 and verdict.passed == verdict.total:
-        return exercise.points, PASSED, ""
+        return 0.0, ERROR, _shorten(message), ()
+    if is_passed(verdict.passed, verdict.total):
+        return exercise.points, PASSED, "", ()
     points = round(exercise.points * verdict.passed / verdict.total, 2) if verdict.total else 0.0
-    return points, PARTIAL if verdict.passed else FAILED, _shorten(verdict.message)
+    status = PARTIAL if verdict.passed else FAILED
+    return points, status, _shorten(verdict.message), verdict.diagnoses
 
 
 def _copy_data_files(folder: Path, target: Path) -> None:
@@ -333,32 +376,39 @@ def grade_notebook(
         return result
     restored = restore(release.nb, submitted)
     result.notes = list(restored.notes)
+    plans = {
+        ex.id: plan_exercise(release.check_sources[ex.id], ex.id, seed, config.check_modules)
+        for ex in exercises
+    }
     with GradingFolder() as folder:
+        inputs = folder.files / PROBE_DIR  # copied into the working folder, then the answers
+        inputs.mkdir()  # come back into folder.returned
+        for plan in plans.values():
+            if plan.check is not None:
+                hand_inputs(plan.check, plan.cases, inputs)
         _copy_data_files(submission.parent, folder.files)
+        checks = [plan.check for plan in plans.values() if plan.check is not None]
+        package = None
+        if config.sandbox:
+            package = withheld.write_package(folder.root / "course_lib", checks)
         workdir = SANDBOX_WORKDIR if config.sandbox else str(folder.work)
-        env = {PROBE_DIR_VARIABLE: f"{workdir}/{PROBE_DIR}"}
-        if seed is not None:
-            env[SEED_VARIABLE] = str(seed)
         runs = execute_job(
             restored.nb,
             folder,
             config,
             refresh_before=restored.check_cells.values(),
-            env=env,
+            env={PROBE_DIR_ENV: f"{workdir}/{PROBE_DIR}"},
             returned=PROBE_DIR,
+            course_package=package,
         )
         for exercise in exercises:
-            points, status, message = score_exercise(
-                exercise,
-                restored,
-                runs,
-                release.check_sources[exercise.id],
-                folder.returned,
-                seed,
-                config.check_modules,
+            points, status, message, diagnoses = score_exercise(
+                exercise, restored, runs, plans[exercise.id], folder.returned
             )
             result.results.append(
-                ExerciseResult(student, name, exercise.id, points, exercise.points, status, message)
+                ExerciseResult(
+                    student, name, exercise.id, points, exercise.points, status, message, diagnoses
+                )
             )
     result.seconds = time.monotonic() - start
     return result

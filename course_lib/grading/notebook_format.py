@@ -77,6 +77,8 @@ from typing import Any
 import nbformat
 from nbformat.warnings import MissingIDFieldWarning
 
+from course_lib.checks.contract import EXERCISE_ID
+
 SCHEMA_VERSION = 3
 CHECK_OUTPUT_TAG = "nbval-check-output"
 # Notebook-level metadata key under which generated notebooks say where they come from.
@@ -87,7 +89,6 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 BEGIN_SOLUTION = re.compile(r"^(?P<indent>[ \t]*)#+[ \t]*BEGIN SOLUTION[ \t]*$")
 END_SOLUTION = re.compile(r"^[ \t]*#+[ \t]*END SOLUTION[ \t]*$")
 TODO_LINE = re.compile(r"^[ \t]*#+[ \t]*TODO:?[ \t]*(?P<text>.+?)[ \t]*$")
-EXERCISE_ID = re.compile(r"^\d+\.\d+$")
 CHECK_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)$")
 SOLUTION_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)-solution(?:-(?P<part>\d+))?$")
 # Any grade_id that belongs to an exercise: `ex4_2`, `ex4_2-solution`, `ex4_2b` (not `ex4_21`).
@@ -258,31 +259,40 @@ def source_text(cell: Mapping[str, Any]) -> str:
 
 
 def list_exercises(nb: Mapping[str, Any]) -> list[Exercise]:
-    """Return the exercises of a notebook in the order of their check cells.
+    """Return the exercises of a notebook, in the order of their first cells.
 
-    Solution cells are attached to their exercise by grade_id. No validation is done here;
-    see `validate`.
+    The one exercise list of the course (the grader's, the book's exercise page's): an
+    exercise is every cell whose grade_id starts with `ex<chapter>_<number>` (`ex4_2`,
+    `ex4_2-solution`, `ex4_2b`); its points are the sum of the points of its graded cells
+    (`grade` or nbgrader's `task`), its check cell the one with grade_id `ex4_2`. No
+    validation is done here; see `validate`.
     """
-    solutions: dict[str, list[str]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for cell in nb.get("cells", []):
-        gid = grade_id(cell)
-        if cell_role(cell) == SOLUTION and SOLUTION_GRADE_ID.match(gid or ""):
-            solutions.setdefault(exercise_of(gid), []).append(gid)
-    exercises = []
-    for cell in nb.get("cells", []):
-        gid = grade_id(cell)
-        if cell_role(cell) == CHECK and CHECK_GRADE_ID.match(gid or ""):
-            exercise = exercise_of(gid)
-            points = nbgrader_metadata(cell).get("points", 0)
-            exercises.append(
-                Exercise(
-                    id=exercise,
-                    points=float(points) if isinstance(points, int | float) else 0.0,
-                    check_grade_id=gid,
-                    solution_grade_ids=tuple(solutions.get(exercise, ())),
-                )
-            )
-    return exercises
+        gid = grade_id(cell) or ""
+        match = EXERCISE_GRADE_ID.match(gid)
+        if match is None:
+            continue
+        entry = found.setdefault(
+            f"{match['chapter']}.{match['number']}", {"points": 0.0, "check": "", "solutions": []}
+        )
+        meta = nbgrader_metadata(cell)
+        points = meta.get("points", 0)
+        if (meta.get("grade") or meta.get("task")) and isinstance(points, int | float):
+            entry["points"] += float(points)
+        if cell_role(cell) == CHECK and CHECK_GRADE_ID.match(gid):
+            entry["check"] = entry["check"] or gid
+        elif cell_role(cell) == SOLUTION and SOLUTION_GRADE_ID.match(gid):
+            entry["solutions"].append(gid)
+    return [
+        Exercise(
+            id=exercise,
+            points=entry["points"],
+            check_grade_id=entry["check"],
+            solution_grade_ids=tuple(entry["solutions"]),
+        )
+        for exercise, entry in found.items()
+    ]
 
 
 def solution_regions(source: str) -> list[tuple[int, int]]:
@@ -393,6 +403,12 @@ def validate(
         if exercise not in checked:
             problems.append(
                 f"cell {index}: exercise {exercise} has no check cell {check_grade_id(exercise)!r}"
+            )
+    for exercise in list_exercises(nb):
+        if not exercise.check_grade_id and exercise.id not in solved:
+            problems.append(
+                f"exercise {exercise.id} has graded cells but no check cell "
+                f"{check_grade_id(exercise.id)!r}: the grader grades exercises by their checks"
             )
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems)

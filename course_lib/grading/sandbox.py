@@ -232,7 +232,9 @@ class _Bind:
     writable: bool = False
 
 
-def _binds(folder: GradingFolder, read_only: Sequence[str] = ()) -> tuple[list[_Bind], list]:
+def _binds(
+    folder: GradingFolder, read_only: Sequence[str] = (), course_package: str | None = None
+) -> tuple[list[_Bind], list]:
     """The bind mounts (host -> sandbox) and the symbolic links of the sandbox's file system."""
     binds: list[_Bind] = []
     links: list[tuple[str, str]] = []
@@ -243,9 +245,12 @@ def _binds(folder: GradingFolder, read_only: Sequence[str] = ()) -> tuple[list[_
             binds.append(_Bind(path, path))
     binds += [_Bind(p, p) for p in SYSTEM_ETC_FILES if os.path.exists(p)]
     extra = [os.path.realpath(p) for p in read_only if os.path.exists(p)]
-    for path in [*_python_dirs(), course_package_dir(), *extra]:
+    package = [course_package_dir()] if course_package is None else []
+    for path in [*_python_dirs(), *package, *extra]:
         if not any(path.startswith(b.source.rstrip("/") + "/") for b in binds):
             binds.append(_Bind(path, path))
+    if course_package is not None:  # a replacement, on top of whatever holds the package
+        binds.append(_Bind(os.path.realpath(course_package), course_package_dir()))
     binds.append(_Bind(str(folder.input), SANDBOX_INPUT))
     binds.append(_Bind(str(folder.result), SANDBOX_RESULT, writable=True))
     return binds, links
@@ -450,6 +455,7 @@ def sandbox_command(
     *,
     read_only: Sequence[str] = (),
     limits: SandboxLimits | None = None,
+    course_package: str | os.PathLike | None = None,
 ) -> list[str]:
     """The command that runs `command` inside the sandbox, in its working folder `/submission`.
 
@@ -461,6 +467,8 @@ def sandbox_command(
         read_only: more host files or folders to show read-only at the same path.
             Defaults to none.
         limits: the resource limits. Defaults to `SandboxLimits()`.
+        course_package: a folder to show read-only where the `course_lib` package is (the
+            grader's copy with the answer keys withheld). Defaults to the package itself.
 
     Returns:
         The argv to run on the host with `run_command` (`bwrap ...`, the root launcher then
@@ -476,7 +484,8 @@ def sandbox_command(
     group = cgroups.ProcessGroup(method, limits.memory_bytes, limits.processes) if method else None
     if group is not None:
         folder.groups.append(group)
-    binds, links = _binds(folder, read_only)
+    package = None if course_package is None else str(course_package)
+    binds, links = _binds(folder, read_only, package)
     full_env = sandbox_environment(env)
     if os.geteuid() != 0:
         argv = _bwrap_argv(bwrap, binds, links, full_env, command, limits.disk_bytes)
