@@ -270,9 +270,12 @@ def _as_batches(got, n):
 def check_bucket_batches(bucket_batches) -> None:
     """Exercise 7.4 (4 checks): `bucket_batches(lengths, batch_size)`.
 
-    Checks that the batches hold every index once, have `batch_size` indices (the last may
-    have fewer), and need as few padded steps as sorting by length gives:
-    `sum(batch size * longest length in the batch)`.
+    Checks that the batches hold every index once, have `batch_size` indices (at most one
+    batch, anywhere in the list, may have fewer), and need at most as many padded steps,
+    `sum(batch size * longest length in the batch)`, as sorting by length and cutting in
+    order gives. Any batching that meets these passes: the batches in any order, and layouts
+    that pad fewer steps (sorting in descending order puts the short batch among the
+    shortest sequences).
     """
     report = CheckReport("7.4")
     student = StudentFunction(report, bucket_batches, "bucket_batches")
@@ -305,13 +308,12 @@ def check_bucket_batches(bucket_batches) -> None:
             "split one ordering of all the indices into consecutive pieces.",
         )
         sizes = [len(b) for b in batches]
+        short = [s for s in sizes if s != batch_size]
         expect(
             "the batch sizes",
-            bool(sizes)
-            and all(s == batch_size for s in sizes[:-1])
-            and 0 < sizes[-1] <= batch_size,
-            f"every batch must hold batch_size={batch_size} indices, the last one at most as "
-            f"many; got sizes {sizes}.",
+            bool(sizes) and len(short) <= 1 and all(0 < s < batch_size for s in short),
+            f"every batch must hold batch_size={batch_size} indices, except at most one "
+            f"with fewer; got sizes {sizes}.",
         )
         steps = sum(len(b) * int(lengths[b].max()) for b in batches) if valid else -1
         ordered = np.sort(lengths)
@@ -321,9 +323,9 @@ def check_bucket_batches(bucket_batches) -> None:
         )
         expect(
             "the padded steps",
-            steps == best,
-            f"padding each batch to its longest sequence should cost {best} steps (sorted by "
-            f"length); your batches cost {steps}.",
+            0 <= steps <= best,
+            f"padding each batch to its longest sequence should cost at most {best} steps "
+            f"(what sorting by length gives); your batches cost {steps}.",
             "sort the indices by length (np.argsort(lengths)) before cutting them into batches.",
         )
     report.finish()
