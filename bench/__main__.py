@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,9 +32,33 @@ def machine() -> dict[str, str]:
     }
 
 
+def current_commit(root: Path = ROOT) -> str:
+    """The commit checked out in `root`, short, with `-dirty` when tracked files differ from it."""
+    completed = subprocess.run(
+        ["git", "describe", "--always", "--dirty", "--abbrev=7"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    return completed.stdout.strip() if completed.returncode == 0 else "unknown"
+
+
+def book_notebook_names() -> list[str]:
+    from bench.book import book_notebooks
+
+    return [path.name for path in book_notebooks()]
+
+
 def write(results: dict, json_path: Path = RESULTS_JSON, md_path: Path = RESULTS_MD) -> None:
     json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    md_path.write_text(report.render(results))
+    md_path.write_text(report.render(results, book_notebook_names()))
+
+
+def complain_about_incomplete_sections(results: dict) -> int:
+    """Print every section whose notebooks are not the book's; 1 if there is one, else 0."""
+    incomplete = report.incomplete_sections(results, book_notebook_names())
+    for section, warning in incomplete.items():
+        plain = warning.replace("**", "").replace("`", "")
+        print(f"bench: section {section!r}: {plain}", file=sys.stderr)
+    return 1 if incomplete else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     if args.render_only:
-        RESULTS_MD.write_text(report.render(results))
-        return 0
+        RESULTS_MD.write_text(report.render(results, book_notebook_names()))
+        return complain_about_incomplete_sections(results)
     import course_lib
 
     course_lib.setup(style=False)
+    commit = current_commit()  # before the first write changes bench/results.*
     results["machine"] = machine()
     results["date"] = datetime.date.today().isoformat()
-    measured = results.setdefault("measured_on", {})  # section -> the date it was measured
+    measured = results.setdefault("measured_on", {})  # section -> {"date", "commit"}
     for section in args.only:
         print(f"bench: measuring {section} ...", file=sys.stderr, flush=True)
         if section == "book":
@@ -107,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             from bench import ch9
 
             results["ch9"] = ch9.measure(args.seeds)
-        measured[section] = results["date"]
+        measured[section] = {"date": results["date"], "commit": commit}
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")
-    return 0
+    return complain_about_incomplete_sections(results)
 
 
 if __name__ == "__main__":
