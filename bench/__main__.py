@@ -16,7 +16,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds", "ch7", "ch9")
+SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds", "plateau", "ch7", "ch9")
 
 
 def machine() -> dict[str, str]:
@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
 
             results["seeds"] = seeds.measure(args.book_seeds)
             print(seeds.render(results["seeds"]))
+        elif section == "plateau":
+            from bench import plateau
+
+            results["plateau"] = plateau.measure(args.seeds)
         elif section == "ch7":
             from bench import ch7
 

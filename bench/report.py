@@ -90,7 +90,19 @@ def _median_cell(values: list[float | None]) -> str:
     return median if reached == len(values) else f"{median} ({reached} of {len(values)} seeds)"
 
 
-def _chapter_metrics(title: str, section: dict[str, Any], when: str) -> str:
+CHAPTER_SOURCE = (
+    "Read from the chapter's own notebooks, executed once per seed; seconds are the "
+    "execution time of a whole notebook."
+)
+NEVER = (
+    '"never": not within the chapter\'s budget (a plateau not left); the median counts it as '
+    "later than any number, and names how many seeds reached a number when some did not."
+)
+
+
+def _chapter_metrics(
+    title: str, section: dict[str, Any], when: str, source: str = CHAPTER_SOURCE
+) -> str:
     """One row per metric of a chapter's notebooks (bench.notebook_metrics), one column per seed."""
     seeds = section["seeds"]
     rows = [
@@ -98,13 +110,7 @@ def _chapter_metrics(title: str, section: dict[str, Any], when: str) -> str:
         for name, entry in section["metrics"].items()
     ]
     header = ["metric", *(f"seed {seed}" for seed in seeds), "median"]
-    return (
-        f"\n## {title}\n\n{when} Read from the chapter's own notebooks, executed once per seed; "
-        'seconds are the execution time of a whole notebook. "never": not within the '
-        "chapter's budget (a plateau not left); the median counts it as later than any "
-        "number, and names how many seeds reached a number when some did not.\n\n"
-        + _table(header, rows)
-    )
+    return f"\n## {title}\n\n{when} {source} {NEVER}\n\n" + _table(header, rows)
 
 
 def _cluster(cluster: dict[str, Any], when: str) -> str:
@@ -272,6 +278,19 @@ def render(results: dict[str, Any], book: Sequence[str] | None = None) -> str:
             f"\n## The book under other seeds\n\n{when('seeds')} Every chapter executed "
             "with `RNN_COURSE_SEED` set; a failing assertion is listed with its message.\n\n"
             + render_seeds(results["seeds"])
+        )
+    if results.get("plateau"):
+        section = results["plateau"]
+        out.append(
+            _chapter_metrics(
+                "Chapter 5: the plateau at T = 200, with a longer budget",
+                section,
+                when("plateau"),
+                "`bench.plateau`: Chapter 4's recipe for the adding problem with 200 steps, "
+                f"trained for up to {section['epochs']} epochs instead of 20 and stopped once "
+                "the validation MSE is below 0.004, under each seed; and, for untrained "
+                "layers, the gradient that reaches step T/4 relative to the last step.",
+            )
         )
     for key, title in (("ch7", "Chapter 7 per seed"), ("ch9", "Chapter 9 per seed")):
         if results.get(key):

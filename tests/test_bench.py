@@ -52,6 +52,9 @@ def test_render_writes_the_chapter_cluster_and_seed_sections():
                 "adding T=200, test MSE, minGRU": {"median": 0.0036, "values": [0.0036, 0.0032, 0.00361]},
                 "|recurrence - FFT|": {"median": 8e-15, "values": [8e-15, 1.4e-14, 7e-15]},
             }},
+            "plateau": {"seeds": [0, 1, 2], "epochs": 60, "metrics": {
+                "LSTM, T=200: first epoch below half the baseline": {
+                    "median": 22.0, "values": [22.0, None, 14.0]}}},
             "measured_on": {"ch9": {"date": "2026-12-05", "commit": "622b3be"},
                             "quality": {"date": "2026-11-22", "recorded_in": "c835e7d"}},
             "seeds": {"04_lstm.ipynb": [
@@ -80,6 +83,12 @@ def test_render_writes_the_chapter_cluster_and_seed_sections():
     assert "## Chapter 9 per seed\n\nMeasured on 2026-12-05 at commit `622b3be`." in text
     assert "Measured on or before 2026-11-22; recorded in commit `c835e7d`" in text
     assert "The book under other seeds\n\nWhen and at which commit this section was" in text
+    assert "## Chapter 5: the plateau at T = 200, with a longer budget" in text
+    assert "trained for up to 60 epochs instead of 20" in text
+    assert (
+        "| LSTM, T=200: first epoch below half the baseline | 22 | never | 14 | 22 (2 of 3 seeds) |"
+        in text
+    )
     assert "Chapter 7 per seed" not in text
 
 
