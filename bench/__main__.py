@@ -16,7 +16,18 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
-SECTIONS = ("book", "make_test", "grading", "quality", "cluster", "seeds", "plateau", "ch7", "ch9")
+SECTIONS = (
+    "book",
+    "make_test",
+    "grading",
+    "quality",
+    "cluster",
+    "seeds",
+    "plateau",
+    "ch6",
+    "ch7",
+    "ch9",
+)
 
 
 def machine() -> dict[str, str]:
@@ -129,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import plateau
 
             results["plateau"] = plateau.measure(args.seeds)
+        elif section == "ch6":
+            from bench import ch6
+
+            results["ch6"] = ch6.measure(args.seeds)
         elif section == "ch7":
             from bench import ch7
 

@@ -292,7 +292,9 @@ def render(results: dict[str, Any], book: Sequence[str] | None = None) -> str:
                 "layers, the gradient that reaches step T/4 relative to the last step.",
             )
         )
-    for key, title in (("ch7", "Chapter 7 per seed"), ("ch9", "Chapter 9 per seed")):
+    chapters = (("ch6", "Chapter 6a per seed"), ("ch7", "Chapter 7 per seed"),
+                ("ch9", "Chapter 9 per seed"))  # fmt: skip
+    for key, title in chapters:
         if results.get(key):
             out.append(_chapter_metrics(title, results[key], when(key)))
     return "".join(out)

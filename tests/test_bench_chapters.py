@@ -12,10 +12,10 @@ import re
 import nbformat
 import pytest
 
-from bench import ch7, ch9, notebook_metrics
+from bench import ch6, ch7, ch9, notebook_metrics
 from bench.__main__ import SECTIONS
 
-TABLES = {"ch7": ch7.METRICS, "ch9": ch9.METRICS}
+TABLES = {"ch6": ch6.METRICS, "ch7": ch7.METRICS, "ch9": ch9.METRICS}
 CASES = [(label, stem) for label, table in TABLES.items() for stem in sorted(table)]
 
 
