@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     measured = results.setdefault("measured_on", {})  # section -> {"date", "commit"}
     for section in args.only:
         print(f"bench: measuring {section} ...", file=sys.stderr, flush=True)
+        load = round(os.getloadavg()[0], 1)  # timings are only as good as the machine is quiet
         if section == "book":
             from bench import book
 
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench import ch9
 
             results["ch9"] = ch9.measure(args.seeds)
-        measured[section] = {"date": results["date"], "commit": commit}
+        measured[section] = {"date": results["date"], "commit": commit, "load": load}
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

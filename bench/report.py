@@ -41,7 +41,12 @@ def provenance(results: dict[str, Any], section: str) -> str:
     if isinstance(record, str):  # a date only, from before commits were recorded
         return f"Measured on {record}; the commit was not recorded."
     if "commit" in record:
-        return f"Measured on {record['date']} at commit `{record['commit']}`."
+        load = (
+            f", the machine's load average {record['load']} when it started"
+            if "load" in record
+            else ""
+        )
+        return f"Measured on {record['date']} at commit `{record['commit']}`{load}."
     return (
         f"Measured on or before {record['date']}; recorded in commit `{record['recorded_in']}` "
         "(the commit it ran on was not recorded)."

@@ -126,6 +126,11 @@ def test_each_section_is_stamped_with_its_commit():
     assert report.provenance({"measured_on": {"book": "2026-12-01"}}, "book") == (
         "Measured on 2026-12-01; the commit was not recorded."
     )
+    record = {"date": "2026-12-06", "commit": "abc1234-dirty", "load": 0.4}
+    assert report.provenance({"measured_on": {"book": record}}, "book") == (
+        "Measured on 2026-12-06 at commit `abc1234-dirty`, the machine's load average 0.4 when "
+        "it started."
+    )
 
 
 def test_run_command_reports_a_failing_command():
