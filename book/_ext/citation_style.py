@@ -5,6 +5,11 @@ sphinxcontrib-bibtex (the `{cite:p}` and `{cite:t}` roles, and the reference lis
 This extension registers `author_year_round`, the same style with round brackets and a
 semicolon between the works of one parenthetical citation; `_config.yml` selects it with
 `bibtex_reference_style`.
+
+It also makes the reference list an accessible list: docutils writes it as `<div
+role="list">` whose entries have the role `doc-biblioentry`, which DPUB-ARIA 1.1
+deprecated, and axe-core (rule aria-required-children, WCAG 1.3.1) wants a list's children
+to be `listitem`s. The entries get that role.
 """
 
 from __future__ import annotations
@@ -39,5 +44,13 @@ register_plugin(
 )
 
 
+def entries_as_list_items(app, pagename, templatename, context, doctree) -> None:
+    """Give the entries of a reference list the role `listitem` in the page's HTML."""
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
+    app.connect("html-page-context", entries_as_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
