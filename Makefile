@@ -60,8 +60,8 @@ solutions: $(STAMP)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider solutions/
 
 # Every number in the book's text with 3 or more significant digits comes from a run: an
-# output of its executed notebook (the copies `book-strict` leaves in book/_build/
-# jupyter_execute, so the book is executed once) or bench/results.json. Needs `book-strict`.
+# output of its executed notebook (read from the execution cache `book-strict` leaves in
+# book/_build/.jupyter_cache, so the book is executed once) or bench/results.json.
 numbers: $(STAMP)
 	$(PY) -m pytest -m built_book -p no:cacheprovider tests/test_book_numbers.py
 

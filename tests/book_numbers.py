@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
-EXECUTED = BOOK / "_build" / "jupyter_execute"
+CACHE = BOOK / "_build" / ".jupyter_cache"  # the build's execution cache (Jupyter Book 1)
 RESULTS = [ROOT / "bench" / "results.json"]
 
 # Reviewed constants that no run produces: a number, as the text writes it, and why it may
@@ -138,6 +138,25 @@ def _output_text(output: dict) -> Iterator[str]:
     for kind, value in output.get("data", {}).items():
         if kind.startswith("text/") or kind == "application/json":
             yield value if isinstance(value, str) else json.dumps(value)
+
+
+def executed(path: Path, cache_dir: Path = CACHE) -> dict | None:
+    """The notebook at `path` with the outputs of its last build, or None if it has none.
+
+    The build's execution cache holds one executed copy per version of a notebook's code;
+    the copy that matches the notebook as it is now is the run its text must agree with.
+    (The copies in `_build/jupyter_execute` are no use: myst-nb writes them without
+    outputs when a rebuild takes a notebook from the cache.)
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(path, as_version=4)
+    try:
+        _, merged = get_cache(str(cache_dir)).merge_match_into_notebook(notebook)
+    except KeyError:
+        return None
+    return json.loads(nbformat.writes(merged))
 
 
 def notebook_evidence(notebook: dict) -> set[float]:

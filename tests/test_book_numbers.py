@@ -1,10 +1,10 @@
 """No number in the book's text that a run did not produce (tests/book_numbers.py says how).
 
-The tests marked `built_book` read the executed notebooks that the strict book build leaves
-in `book/_build/jupyter_execute/`, so the book is executed once in `make test`: `make
-numbers` runs them right after `make book-strict`. They cover every page of the table of
-contents, so a chapter added later is checked from its first build. The other tests check
-the rules on small notebooks made here.
+The tests marked `built_book` read the outputs the strict book build leaves in its
+execution cache (`book/_build/.jupyter_cache`), so the book is executed once in `make
+test`: `make numbers` runs them right after `make book-strict`. They cover every page of
+the table of contents, so a chapter added later is checked from its first build. The other
+tests check the rules on small notebooks made here.
 """
 
 import json
@@ -14,8 +14,9 @@ import pytest
 from book_numbers import (
     ALLOWED,
     BOOK,
-    EXECUTED,
+    CACHE,
     code_numbers,
+    executed,
     markdown_of,
     notebook_evidence,
     prose_numbers,
@@ -77,6 +78,25 @@ def test_results_files_are_evidence(tmp_path):
     assert {0.1618, 14.0, 0.1667} <= results_evidence([path])
 
 
+def test_the_run_is_the_cached_one_that_matches_the_notebook_as_it_is_now(tmp_path):
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nbformat.reads(json.dumps(_notebook("It reached 0.953.", "x = 1")), 4), path)
+    ran = nbformat.read(path, as_version=4)
+    ran.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="0.9526\n")]
+    get_cache(str(tmp_path / "cache")).cache_notebook_bundle(
+        CacheBundleIn(ran, str(path)), check_validity=False
+    )
+    found = executed(path, tmp_path / "cache")
+    assert unproduced(markdown_of(found), notebook_evidence(found)) == []
+    changed = nbformat.read(path, as_version=4)
+    changed.cells[1].source = "x = 2"  # new code: the cached run no longer counts
+    nbformat.write(changed, path)
+    assert executed(path, tmp_path / "cache") is None
+
+
 # -- the book itself, after `make book-strict` ------------------------------------------------
 
 PAGES = [path.name for path in book_notebooks()]
@@ -84,13 +104,14 @@ PAGES = [path.name for path in book_notebooks()]
 
 @pytest.fixture(scope="module")
 def evidence() -> dict:
-    missing = [name for name in PAGES if not (EXECUTED / name).exists()]
+    runs = {name: executed(BOOK / name) for name in PAGES} if CACHE.is_dir() else {}
+    missing = [name for name in PAGES if runs.get(name) is None]
     if missing:
         pytest.fail(
-            f"no executed copy of {', '.join(missing)} in {EXECUTED}: build the book first "
+            f"no run of {', '.join(missing)} as it is now in {CACHE}: build the book first "
             "(`make book-strict`; `make numbers` runs this test after it)."
         )
-    runs = {name: notebook_evidence(json.loads((EXECUTED / name).read_text())) for name in PAGES}
+    runs = {name: notebook_evidence(notebook) for name, notebook in runs.items()}
     return {"runs": runs, "results": results_evidence()}
 
 
