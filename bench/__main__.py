@@ -16,6 +16,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
+CHAPTER_TABLES = ("ch6", "ch7", "ch9")  # bench/chN.py: METRICS, read by bench.notebook_metrics
 SECTIONS = (
     "book",
     "make_test",
@@ -24,9 +25,7 @@ SECTIONS = (
     "cluster",
     "seeds",
     "plateau",
-    "ch6",
-    "ch7",
-    "ch9",
+    *CHAPTER_TABLES,
 )
 
 
@@ -143,18 +142,13 @@ def main(argv: list[str] | None = None) -> int:
             from bench import plateau
 
             results["plateau"] = plateau.measure(args.seeds)
-        elif section == "ch6":
-            from bench import ch6
+        elif section in CHAPTER_TABLES:  # a chapter's headline numbers, read from its notebooks
+            import importlib
 
-            results["ch6"] = ch6.measure(args.seeds)
-        elif section == "ch7":
-            from bench import ch7
+            from bench import notebook_metrics
 
-            results["ch7"] = ch7.measure(args.seeds)
-        elif section == "ch9":
-            from bench import ch9
-
-            results["ch9"] = ch9.measure(args.seeds)
+            table = importlib.import_module(f"bench.{section}").METRICS
+            results[section] = notebook_metrics.measure(table, args.seeds, section)
         measured[section] = {"date": results["date"], "commit": commit, "load": load}
         write(results)  # keep what is measured so far if a later section fails
     write(results)

@@ -8,11 +8,6 @@ the linear autoregression's at its best and its worst horizon, the range the cha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from bench import notebook_metrics
-
 # notebook -> {metric name: Python expression evaluated at the end of the notebook}
 METRICS: dict[str, dict[str, str]] = {
     "06a_forecasting": {
@@ -22,8 +17,3 @@ METRICS: dict[str, dict[str, str]] = {
         "GRU RMSE / persistence RMSE, worst horizon from 2 on": "float(worst)",
     },
 }
-
-
-def measure(seeds: Sequence[int] = (0, 1, 2)) -> dict[str, Any]:
-    """Run the notebook once per seed: `{"seeds", "metrics": {name: {"median", "values"}}}`."""
-    return notebook_metrics.measure(METRICS, seeds, "ch6")
