@@ -1,12 +1,14 @@
 # The two commands of the course: `make book` builds the website, `make test` runs every test.
-# Both set up the environment themselves: a virtual environment in .venv, created on first use
-# and reinstalled only when pyproject.toml changes.
+# Every target sets up the environment it needs itself: a virtual environment in .venv,
+# created on first use, into which it installs the course with the extra of pyproject.toml
+# it needs (`make lab`: the student's set and JupyterLab; `make book`: the book's tools;
+# the others: everything, the `dev` extra), again only when pyproject.toml changes.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-dev
 
 # Quiet TensorFlow's C++ logging in every process we start (kernels inherit it).
 # MPLBACKEND is NOT exported: notebook kernels would inherit Agg and their figures would
@@ -19,7 +21,7 @@ BOOK_HTML := $(BOOK_DIR)/_build/html
 # Strict build used by `make test`: warnings are errors, every cell must run cleanly.
 BOOK_STRICT := --warningiserror --nitpick --keep-going
 
-.PHONY: help setup book book-strict test lint unit exercises-check solutions numbers site lab bench clean
+.PHONY: help setup book publish book-strict test lint unit exercises-check solutions numbers site lab bench clean
 
 help:
 	@echo "make book   build the website into $(BOOK_HTML) (sets everything up first)"
@@ -30,16 +32,23 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# .venv/.installed-EXTRA: the course and the extra EXTRA of pyproject.toml are installed.
+$(VENV)/.installed-%: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; got " + sys.version.split()[0])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
-	@touch $(STAMP)
+	$(PY) -m pip install --quiet -e ".[$*]"
+	@touch $@
 
-book: $(STAMP)
+book: $(VENV)/.installed-book
 	$(BIN)/jupyter-book build $(BOOK_DIR)
 	@echo "The website is in $(BOOK_HTML)/index.html"
+
+# What the Pages workflow runs before `make book`: the repository it runs in, the branch of
+# published notebooks it pushes and the commit every install cell then installs.
+publish: $(VENV)/.installed-book
+	@test -n "$(URL)" -a -n "$(COMMIT)" -a -n "$(BRANCH)" || { echo "usage: make publish URL=https://github.com/OWNER/REPO COMMIT=SHA BRANCH=published"; exit 2; }
+	$(PY) -m course_lib.install_cell publish --url "$(URL)" --commit "$(COMMIT)" --branch "$(BRANCH)"
 
 book-strict: $(STAMP)
 	$(BIN)/jupyter-book build $(BOOK_DIR) $(BOOK_STRICT)
@@ -87,8 +96,11 @@ test: lint exercises-check unit solutions book-strict numbers site
 bench: $(STAMP)
 	$(PY) -m bench
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+# JupyterLab for a student: without the news prompt and without nbgrader's teacher menus
+# (installed with `make test`'s tools), both turned off in .jupyter/, which Binder reads as
+# its home's configuration and `make lab` through JUPYTER_CONFIG_PATH.
+lab: $(VENV)/.installed-lab
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter" $(BIN)/jupyter lab --notebook-dir=.
 
 clean:
 	rm -rf $(BOOK_DIR)/_build .pytest_cache .ruff_cache artifacts node_modules

@@ -21,6 +21,7 @@ SECTIONS = (
     "book",
     "make_test",
     "grading",
+    "gradescope",
     "quality",
     "cluster",
     "seeds",
@@ -127,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import grading
 
             results["grading"] = grading.measure(size=args.class_size)
+        elif section == "gradescope":
+            from bench import gradescope
+
+            results["gradescope"] = gradescope.measure()
         elif section == "cluster":
             results["cluster"] = __import__("bench.cluster").cluster.measure(args.class_size)
         elif section == "quality":

@@ -144,6 +144,23 @@ def _cluster(cluster: dict[str, Any], when: str) -> str:
     )
 
 
+def _gradescope(section: dict[str, Any], when: str) -> str:
+    rows = [
+        [f"`{name}`", f"{n['peak_pss_mb']} MB", f"{n['peak_rss_mb']} MB", f"{n['seconds']} s"]
+        for name, n in section["notebooks"].items()
+    ]
+    return (
+        f"\n## One Gradescope submission\n\n{when} Each chapter's solution handed in alone and graded "
+        "as `gradescope/run_autograder` does (sandboxed, one worker); memory of the grader "
+        "and every process it starts, sampled every 0.1 s: summed PSS (shared pages counted "
+        "once) and summed RSS (an upper bound). Gradescope's default container has 768 MB "
+        "and 600 s.\n\n"
+        + _table(["notebook", "peak PSS", "peak RSS", "wall time"], rows)
+        + f"\nLargest: {section['max_peak_pss_mb']} MB PSS, {section['max_peak_rss_mb']} MB "
+        f"RSS, {section['max_seconds']} s.\n"
+    )
+
+
 def render(results: dict[str, Any], book: Sequence[str] | None = None) -> str:
     """Render the results dict as Markdown: machine, timings, grading, quality, chapters.
 
@@ -274,6 +291,8 @@ def render(results: dict[str, Any], book: Sequence[str] | None = None) -> str:
                 ["task", "model", "result (median)", "reference", "training time", "seeds"], rows
             )
         )
+    if results.get("gradescope"):
+        out.append(_gradescope(results["gradescope"], when("gradescope")))
     if results.get("cluster"):
         out.append(_cluster(results["cluster"], when("cluster")))
     if results.get("seeds"):

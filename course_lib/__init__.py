@@ -8,7 +8,7 @@ The modules read like the course's table of contents:
 - `course_lib.training`: a compact `fit` with early stopping and a tidy progress display.
 - `course_lib.baselines`: naive forecasts every model must beat.
 - `course_lib.plotting`: the course's plots, in one style.
-- `course_lib.diagrams`: the cell diagrams, drawn with matplotlib.
+- `course_lib.diagrams`: conceptual figures drawn with matplotlib: cells and mechanisms.
 - `course_lib.linear_recurrences`: linear scans, minGRU/minLSTM in NumPy, LRU, SSM kernels.
 - `course_lib.mingru`: minGRU and minLSTM Keras layers, computed by a loop or a scan.
 - `course_lib.checks`: the checks behind the exercises.

@@ -6,7 +6,8 @@
     rnn-course upgrade-ids NOTEBOOK...                    dotted grade ids -> nbgrader's form
     rnn-course doctor                                     what is wrong with this set-up
 
-Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`.
+Run `rnn-course COMMAND --help` for the options. Also `python -m course_lib`. TensorFlow's
+C++ log lines are left out of what the commands print, unless `--verbose`.
 
 Introduced in Chapter 0 (Introduction and set-up).
 """
@@ -19,23 +20,25 @@ import os
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import course_lib
+from course_lib.grading import canvas, moodle
 from course_lib.grading.assign import assign, refresh_outputs
-from course_lib.grading.batch import grade_submissions, new_grading_seed
+from course_lib.grading.assignment import (
+    apply_late_rule,
+    assignment_notebooks,
+    handed_in_notebooks,
+    parse_late_penalty,
+)
+from course_lib.grading.batch import grade_submissions, new_grading_seed, released_notebooks
+from course_lib.grading.escaping import terminal_text
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import PASSED, ReleasedNotebook, grade_notebook
-from course_lib.grading.gradebook import (
-    read_roster,
-    write_canvas_csv,
-    write_csv,
-    write_gradescope,
-    write_wide_csv,
-)
+from course_lib.grading.gradebook import write_csv, write_gradescope, write_wide_csv
 from course_lib.grading.notebook_format import (
     NotebookFormatError,
     NotebookReadError,
@@ -43,9 +46,21 @@ from course_lib.grading.notebook_format import (
     upgrade_grade_ids,
     write_notebook,
 )
-from course_lib.grading.sandbox import SandboxLimits, SandboxUnavailable, parse_size
-from course_lib.grading.submissions import describe as describe_unpacked
-from course_lib.grading.submissions import unpack_archive
+from course_lib.grading.sandbox import (
+    SandboxLimits,
+    SandboxUnavailable,
+    parse_size,
+    total_limits,
+)
+from course_lib.grading.submissions import (
+    Unpacked,
+    describe,
+    explain_refused,
+    not_graded,
+    unpack_archive,
+)
+from course_lib.grading.zip_entries import is_zip
+from course_lib.native_logs import QUIET_ENVIRONMENT, filtered_stderr
 
 # Exit codes: 0 success, 1 a negative answer (out of date, exercises not passed),
 # 2 the command could not do its job (bad arguments, missing folders, broken release).
@@ -112,7 +127,8 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
         type=_size,
         default=limits.memory_bytes,
         metavar="SIZE",
-        help=f"address space of each sandboxed process, e.g. 8G (default: "
+        help=f"memory of one sandbox, all its processes and in-memory files together, and "
+        f"address space of each of its processes, e.g. 8G (default: "
         f"{limits.memory_bytes // 1024**3}G)",
     )
     parser.add_argument(
@@ -127,8 +143,98 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
         type=_size,
         default=limits.file_bytes,
         metavar="SIZE",
-        help=f"largest file a sandboxed notebook may write (default: "
+        help=f"largest file a sandboxed notebook may write, its result included (default: "
         f"{limits.file_bytes // 1024**2}M)",
+    )
+    parser.add_argument(
+        "--disk-limit",
+        type=_size,
+        default=limits.disk_bytes,
+        metavar="SIZE",
+        help=f"size of each in-memory folder a sandboxed notebook may write to: its working "
+        f"folder, /tmp and /dev/shm (default: {limits.disk_bytes // 1024**3}G)",
+    )
+    parser.add_argument(
+        "--per-process-limits",
+        action="store_true",
+        help="where no cgroup can cap a sandbox's memory and processes in total, grade with "
+        "limits per process instead of stopping (N processes may then use N times "
+        "--memory-limit; the summary says so)",
+    )
+
+
+def _add_assignment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--notebooks",
+        action="append",
+        default=[],
+        metavar="NB[,NB...]",
+        help="the notebooks of this assignment, e.g. 04_lstm (repeatable; default: the "
+        "released notebooks the submissions contain); only these are graded",
+    )
+    parser.add_argument(
+        "--late-penalty",
+        metavar="SHARE",
+        help="take this share of the points off a notebook the LMS marked late, e.g. 10%% "
+        "(default: none; late notebooks are marked in the gradebooks either way)",
+    )
+
+
+def _add_lms_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="the Canvas gradebook export (Grades > Export); writes a Canvas import file with "
+        "this assignment's columns only (see --canvas, --canvas-column)",
+    )
+    parser.add_argument(
+        "--canvas",
+        metavar="CSV",
+        help="where to write the Canvas import file (needs --roster; default: OUT-canvas.csv)",
+    )
+    parser.add_argument(
+        "--canvas-column",
+        action="append",
+        default=[],
+        metavar="NB=COLUMN",
+        help='the Canvas assignment a notebook goes to, as exported: 04_lstm="Homework 4: '
+        'LSTM (5551)" (repeatable; default: the roster assignment whose title contains the '
+        "notebook's name, e.g. 'Homework 4: LSTM' for 04_lstm)",
+    )
+    parser.add_argument(
+        "--canvas-new-columns",
+        action="store_true",
+        help="allow columns without an assignment id, which make Canvas create assignments",
+    )
+    parser.add_argument(
+        "--moodle-worksheet",
+        metavar="FILE",
+        help="the assignment's grading worksheet downloaded from Moodle; writes it back with "
+        "the grades filled in (see --moodle)",
+    )
+    parser.add_argument(
+        "--moodle",
+        metavar="CSV",
+        help="where to write the worksheet to upload to Moodle (needs --moodle-worksheet; "
+        "default: OUT-moodle.csv)",
+    )
+    parser.add_argument(
+        "--moodle-grade-column",
+        default="Grade",
+        metavar="NAME",
+        help="the worksheet's grade column in Moodle's language (default: Grade)",
+    )
+    parser.add_argument(
+        "--scale-points",
+        action="store_true",
+        help="scale points to the LMS assignment's points (Canvas: Points Possible; "
+        "Moodle: maximum grade) instead of writing the notebooks' points",
+    )
+    parser.add_argument(
+        "--missing-as-zero",
+        action="store_true",
+        help="write 0 in the LMS files for students who handed nothing in (default: leave "
+        "them out, so the LMS keeps what it has)",
     )
 
 
@@ -163,7 +269,13 @@ def _config(args: argparse.Namespace, *, sandbox: bool = False) -> ExecutionConf
     own = list(dict.fromkeys(getattr(args, "check_module", [])))
     limits = _DEFAULTS.limits
     if sandbox:
-        limits = SandboxLimits(args.memory_limit, args.process_limit, args.file_size_limit)
+        limits = SandboxLimits(
+            args.memory_limit,
+            args.process_limit,
+            args.file_size_limit,
+            args.disk_limit,
+            args.per_process_limits,
+        )
     paths, env = _module_places(own)
     return ExecutionConfig(
         cell_timeout=args.cell_timeout,
@@ -177,7 +289,13 @@ def _config(args: argparse.Namespace, *, sandbox: bool = False) -> ExecutionConf
 
 
 def _err(message: str) -> None:
-    print(f"rnn-course: {message}", file=sys.stderr, flush=True)
+    text = terminal_text(message, keep_newlines=True)
+    print(f"rnn-course: {text}", file=sys.stderr, flush=True)
+
+
+def _say(line: str) -> None:
+    """Print a line that may hold students' names or messages: control characters escaped."""
+    print(terminal_text(line, keep_newlines=True), flush=True)
 
 
 # -- assign ----------------------------------------------------------------------------------
@@ -268,9 +386,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for notebook in results:
         for r in notebook.results:
             if r.status != PASSED and "\n" in r.message:
-                print(f"\nExercise {r.exercise} ({r.status}):\n{r.message}")
+                _say(f"\nExercise {r.exercise} ({r.status}):\n{r.message}")
         for note in notebook.notes:
-            print(f"\nNote ({notebook.notebook}): {note}")
+            _say(f"\nNote ({notebook.notebook}): {note}")
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as handle:
             handle.write(student_feedback("you", results, title="Exercise check") + "\n")
@@ -281,62 +399,219 @@ def _cmd_check(args: argparse.Namespace) -> int:
 # -- grade -----------------------------------------------------------------------------------
 
 
-def _collect_submissions(args: argparse.Namespace, scratch: Path) -> tuple[Path, dict[str, str]]:
-    """The folder to grade: SUBMISSIONS itself, or an LMS archive unpacked into `scratch`.
+@dataclass
+class _GradePlan:
+    """Everything `rnn-course grade` checked before the first notebook runs."""
 
-    Returns the folder and student -> LMS user id (from the archive's file names).
-    """
-    submissions = Path(args.submissions)
-    if not (submissions.is_file() and zipfile.is_zipfile(submissions)):
-        return submissions, {}
-    released = [p.name for p in _release_dir(args).glob("*.ipynb")]
-    unpacked = unpack_archive(submissions, Path(args.unpack_to or scratch), released)
-    for line in describe_unpacked(unpacked):
-        print(line, flush=True)
-    return unpacked.root, unpacked.students
+    folder: Path
+    notebooks: list[str]
+    unpacked: Unpacked | None = None
+    penalty: float = 0.0
+    roster: canvas.Roster | None = None
+    columns: list = field(default_factory=list)
+    worksheet: moodle.Worksheet | None = None
+    lines: list[str] = field(default_factory=list)
 
-
-def _grade_results(
-    args: argparse.Namespace, folder: Path, config: ExecutionConfig, seed: int
-) -> list:
-    progress = lambda line: print(line, flush=True)  # noqa: E731
-    release = _release_dir(args)
-    if args.dask:
-        from course_lib.grading.cluster import grade_on_dask
-
-        return grade_on_dask(
-            folder, release, args.dask, config=config, seed=seed, progress=progress
-        )
-    return grade_submissions(
-        folder, release, config=config, workers=args.workers, seed=seed, progress=progress
-    )
+    def ids(self, layout: str) -> dict[str, str]:
+        """Student folder -> LMS id, when the archive came from that LMS."""
+        unpacked = self.unpacked
+        return dict(unpacked.students) if unpacked and unpacked.layout == layout else {}
 
 
 def _release_dir(args: argparse.Namespace) -> Path:
     return Path(args.release) if args.release else default_release_dir()
 
 
-def _write_gradebooks(args: argparse.Namespace, results: list, ids: dict[str, str]) -> None:
-    """Write the gradebooks asked for besides --out: --wide, --canvas/--roster, --gradescope."""
+def _file_outputs(args: argparse.Namespace) -> dict[str, str]:
+    """Option -> file each gradebook is written to."""
+    out = Path(args.out)
+    files = {"--out": args.out, "--wide": args.wide}
+    if args.roster:
+        files["--canvas"] = args.canvas or str(out.with_name(out.stem + "-canvas.csv"))
+    if args.moodle_worksheet:
+        files["--moodle"] = args.moodle or str(out.with_name(out.stem + "-moodle.csv"))
+    return {option: path for option, path in files.items() if path}
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Option combinations and output paths, before anything is read or graded."""
+    if args.canvas and not args.roster:
+        raise ValueError(
+            "--canvas needs --roster FILE (the CSV exported from the Canvas gradebook)"
+        )
+    if args.canvas_column and not args.roster:
+        raise ValueError("--canvas-column needs --roster FILE (the Canvas gradebook export)")
+    if args.moodle and not args.moodle_worksheet:
+        raise ValueError("--moodle needs --moodle-worksheet FILE (downloaded from the assignment)")
+    if (args.scale_points or args.missing_as_zero) and not (args.roster or args.moodle_worksheet):
+        raise ValueError(
+            "--scale-points and --missing-as-zero apply to the LMS files: add --roster "
+            "(Canvas) or --moodle-worksheet (Moodle)"
+        )
+    inputs = {
+        Path(p).resolve() for p in (args.submissions, args.roster, args.moodle_worksheet) if p
+    }
+    seen: dict[Path, str] = {}
+    files = _file_outputs(args)
+    folders = {"--gradescope": args.gradescope, "--feedback": args.feedback}
+    folders["--unpack-to"] = args.unpack_to
+    for option, place in [*files.items(), *((o, f) for o, f in folders.items() if f)]:
+        path = Path(place).resolve()
+        if path in inputs:
+            raise ValueError(f"{option} {place} would overwrite an input file; choose another path")
+        if path in seen:
+            raise ValueError(f"{option} and {seen[path]} both write {place}")
+        seen[path] = option
+        is_file = option in files
+        if is_file and path.is_dir() or not is_file and path.exists() and not path.is_dir():
+            kind = "a folder" if is_file else "a file"
+            raise ValueError(f"{option} {place} is {kind}")
+        parent = path.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ValueError(f"{option} {place}: cannot create its folder ({error})") from None
+        if not os.access(parent, os.W_OK):
+            raise ValueError(f"{option} {place}: its folder {parent} is not writable")
+
+
+def _prepare_grading(args: argparse.Namespace, scratch: Path) -> _GradePlan:
+    """Read and check every input, unpack an archive, plan the LMS files: before grading.
+
+    Raises:
+        ValueError, FileNotFoundError, NotebookReadError, NotebookFormatError: with what is
+            wrong; nothing has been graded or written (except the unpacked archive).
+    """
+    _check_options(args)
+    penalty = parse_late_penalty(args.late_penalty) if args.late_penalty else 0.0
+    roster = canvas.read_roster(args.roster) if args.roster else None
+    worksheet = None
+    if args.moodle_worksheet:
+        worksheet = moodle.read_worksheet(
+            args.moodle_worksheet, grade_column=args.moodle_grade_column
+        )
+    releases = released_notebooks(_release_dir(args))
+    released = [r.name for r in releases]
+    submissions = Path(args.submissions)
+    unpacked = None
+    if is_zip(submissions):
+        unpacked = unpack_archive(submissions, Path(args.unpack_to or scratch), released)
+        folder, handed_in = unpacked.root, {n for _, n in unpacked.notebooks}
+    elif submissions.is_dir():
+        folder, handed_in = submissions, set(handed_in_notebooks(submissions, released))
+    else:
+        raise FileNotFoundError(
+            f"submissions {submissions} does not exist (a folder per student, or an LMS zip)"
+        )
+    requested = [n for value in args.notebooks for n in value.split(",")]
+    notebooks = assignment_notebooks(requested, handed_in, released)
+    worth = {r.name: sum(e.points for e in r.exercises) for r in releases if r.name in notebooks}
+    plan = _GradePlan(folder, notebooks, unpacked, penalty, roster, worksheet=worksheet)
+    if unpacked is not None:
+        plan.lines += describe(unpacked)
+    how = "as named by --notebooks" if requested else "those the submissions contain"
+    plan.lines.append(f"Assignment: {', '.join(notebooks)} ({how})")
+    if roster is not None:
+        plan.columns, lines = canvas.plan_canvas_columns(
+            worth,
+            roster,
+            args.canvas_column,
+            new_columns=args.canvas_new_columns,
+            scale=args.scale_points,
+        )
+        plan.lines += lines
+    if worksheet is not None:
+        plan.lines += moodle.plan_moodle(sum(worth.values()), worksheet, scale=args.scale_points)
+    return plan
+
+
+def _grade_results(
+    args: argparse.Namespace, plan: _GradePlan, config: ExecutionConfig, seed: int
+) -> list:
+    release = _release_dir(args)
+    if args.dask:
+        from course_lib.grading.cluster import grade_on_dask
+
+        return grade_on_dask(
+            plan.folder,
+            release,
+            args.dask,
+            config=config,
+            seed=seed,
+            progress=_say,
+            notebooks=plan.notebooks,
+        )
+    return grade_submissions(
+        plan.folder,
+        release,
+        config=config,
+        workers=args.workers,
+        seed=seed,
+        progress=_say,
+        notebooks=plan.notebooks,
+    )
+
+
+def _write_gradebooks(args: argparse.Namespace, results: list, plan: _GradePlan) -> list[str]:
+    """Write the gradebooks asked for besides --out; return what the final summary adds."""
+    files, summary = _file_outputs(args), []
     if args.wide:
         write_wide_csv(results, args.wide)
-        print(f"Wrote {args.wide} (one row per student)")
-    if args.roster:
-        canvas = args.canvas or str(Path(args.out).with_name(Path(args.out).stem + "-canvas.csv"))
-        unknown = write_canvas_csv(results, read_roster(args.roster), canvas, ids=ids)
-        print(f"Wrote {canvas} (Canvas gradebook import, every roster student)")
-        for student in unknown:
-            _err(f"{student} is not in the roster {args.roster}; their grades are not in {canvas}")
+        _say(f"Wrote {args.wide} (one row per student)")
+    if plan.roster is not None:
+        path = files["--canvas"]
+        report = canvas.write_canvas_csv(
+            results,
+            plan.roster,
+            plan.columns,
+            path,
+            ids=plan.ids("canvas"),
+            zeros=args.missing_as_zero,
+            scale=args.scale_points,
+        )
+        _say(
+            f"Wrote {path} (Canvas import: {len(report.written)} students; left out, having "
+            f"handed nothing in: {len(report.left_out)}, whose grades Canvas keeps)"
+        )
+        summary += [f"{s}: not in the roster {args.roster}; not in {path}" for s in report.unknown]
+    if plan.worksheet is not None:
+        path = files["--moodle"]
+        report = moodle.write_moodle_worksheet(
+            results,
+            plan.worksheet,
+            path,
+            ids=plan.ids("moodle"),
+            zeros=args.missing_as_zero,
+            scale=args.scale_points,
+        )
+        _say(
+            f"Wrote {path} (Moodle grading worksheet: {len(report.written)} grades; left out, "
+            f"having handed nothing in: {len(report.left_out)}, whose grades Moodle keeps)"
+        )
+        summary += [f"{s}: not in the worksheet; not in {path}" for s in report.unknown]
     if args.gradescope:
         paths = write_gradescope(results, args.gradescope)
-        print(f"Wrote {len(paths)} Gradescope results.json files to {args.gradescope}")
+        _say(f"Wrote {len(paths)} Gradescope results.json files to {args.gradescope}")
+    return summary
+
+
+def _final_summary(plan: _GradePlan, results: list, lms: list[str]) -> list[str]:
+    """The lines printed last: everything handed in that is not graded, and why."""
+    items = [f"{entry}: {why}" for entry, why in not_graded(plan.unpacked)] if plan.unpacked else []
+    broken = {
+        (r.student, r.notebook): r.results[0].message
+        for r in results
+        if r.results and r.results[0].message.startswith("the grader failed")
+    }
+    items += [f"{student} {notebook}: {why}" for (student, notebook), why in broken.items()]
+    items += lms
+    if not items:
+        return ["Everything handed in was graded."]
+    return [f"Not graded, and why ({len(items)}):", *(f"  - {item}" for item in items)]
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     start = time.monotonic()
-    if args.canvas and not args.roster:
-        _err("--canvas needs --roster FILE (the CSV exported from the Canvas gradebook)")
-        return EXIT_ERROR
     try:
         config = _config(args, sandbox=not args.no_sandbox)
     except ValueError as error:
@@ -345,10 +620,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     seed = new_grading_seed() if args.seed is None else args.seed
     scratch = tempfile.TemporaryDirectory(prefix="rnn-course-archive-")
     try:
-        folder, ids = _collect_submissions(args, Path(scratch.name))
-        results = _grade_results(args, folder, config, seed)
-        if args.roster:
-            read_roster(args.roster)  # a bad roster stops here, before anything is written
+        plan = _prepare_grading(args, Path(scratch.name))
+        for line in plan.lines:
+            _say(line)
+        results = _grade_results(args, plan, config, seed)
     except SandboxUnavailable as error:
         _err(f"nothing was graded: {error}")
         scratch.cleanup()
@@ -361,25 +636,30 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         RuntimeError,
         OSError,
     ) as error:
-        _err(str(error))
+        _err(f"nothing was graded: {error}")
         scratch.cleanup()
         return EXIT_ERROR
+    if plan.unpacked is not None:
+        results = explain_refused(results, plan.unpacked)
+    results = apply_late_rule(results, plan.unpacked.late if plan.unpacked else (), plan.penalty)
     write_csv(results, args.out)
-    _write_gradebooks(args, results, ids)
+    lms = _write_gradebooks(args, results, plan)
     scratch.cleanup()
     students = len({r.student for r in results})
     isolation = (
-        "in the bubblewrap sandbox"
+        f"in the bubblewrap sandbox ({total_limits()})"
         if config.sandbox
         else "WITHOUT the sandbox (--no-sandbox: students' code ran with your rights)"
     )
-    print(
+    if args.feedback:
+        paths = write_feedback(results, args.feedback)
+        _say(f"Wrote {len(paths)} feedback files to {args.feedback}")
+    _say(
         f"Graded {len(results)} notebooks of {students} students {isolation}, inputs from "
         f"seed {seed}, in {time.monotonic() - start:.1f} s; wrote {args.out}"
     )
-    if args.feedback:
-        paths = write_feedback(results, args.feedback)
-        print(f"Wrote {len(paths)} feedback files to {args.feedback}")
+    for line in _final_summary(plan, results, lms):
+        _say(line)
     return EXIT_OK
 
 
@@ -506,17 +786,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--wide", metavar="CSV", help="also write one row per student, a column per notebook"
     )
     p.add_argument(
-        "--roster",
-        metavar="FILE",
-        help="the CSV exported from the Canvas gradebook; writes a Canvas-import CSV with every "
-        "roster student (see --canvas)",
-    )
-    p.add_argument(
-        "--canvas",
-        metavar="CSV",
-        help="where to write the Canvas-import CSV (needs --roster; default: OUT-canvas.csv)",
-    )
-    p.add_argument(
         "--gradescope",
         metavar="DIR",
         help="also write DIR/<student>/results.json in Gradescope's autograder format",
@@ -527,6 +796,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) "
         "instead of --workers local processes; needs dask[distributed]",
     )
+    _add_assignment_options(p)
+    _add_lms_options(p)
     _add_limits(p)
     _add_sandbox(p)
     _add_check_modules(p)
@@ -560,6 +831,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this check (repeatable): python, packages, tensorflow, kernel, disk",
     )
     p.set_defaults(run=_cmd_doctor)
+    # Before or after the command: `rnn-course --verbose check ...`, `rnn-course check --verbose ...`.
+    verbose = "also show TensorFlow's C++ log lines, which are left out otherwise"
+    parser.add_argument("--verbose", action="store_true", help=verbose)
+    for command in commands.choices.values():
+        command.add_argument(
+            "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose
+        )
     return parser
 
 
@@ -569,4 +847,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "workers", 1) < 1:
         _err(f"--workers must be at least 1; got {args.workers}")
         return EXIT_ERROR
-    return args.run(args)
+    if args.verbose:
+        return args.run(args)
+    for key, value in QUIET_ENVIRONMENT.items():  # kernels and other children inherit them
+        os.environ.setdefault(key, value)
+    with filtered_stderr():
+        return args.run(args)

@@ -12,6 +12,10 @@ crash is reported instead of killing the doctor); the Jupyter kernel that notebo
              fix: /home/me/.venv/bin/python -m pip install "keras>=3.10,<4"
     1 problem found.
 
+On Colab (`!rnn-course doctor` in a notebook) the checks follow the notebooks' first cell:
+Colab's own TensorFlow passes when it is at least the lowest the course supports
+(`course_lib.colab`), and there is no kernel to check, the notebook's kernel being Colab's.
+
 The exit code is 0 when everything is in place and 1 otherwise. This module imports only
 the standard library and `packaging` at module level, so it works in a broken set-up.
 
@@ -20,7 +24,6 @@ Introduced in Chapter 0 (Introduction and set-up).
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import math
 import os
@@ -28,16 +31,21 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
 
-DISTRIBUTION = "rnn-course"
+from course_lib.colab import running_on_colab, unmet_on_colab
+from course_lib.requirements import (
+    DISTRIBUTION,
+    course_requirements,
+    installed_version,
+    unmet_requirement,
+)
+
 KERNEL_NAME = "python3"  # the kernelspec every course notebook names in its metadata
 MIN_FREE_GB = 1.0
 TENSORFLOW_TIMEOUT = 300.0
@@ -89,71 +97,6 @@ def _pip_install(requirement: str) -> str:
     return f'{_python_command()} -m pip install "{requirement}"'
 
 
-def _checkout_pyproject() -> Path:
-    return Path(__file__).resolve().parents[1] / "pyproject.toml"
-
-
-def course_requirements() -> tuple[list[Requirement], str]:
-    """The course's requirements (no extras) and its `requires-python` specifier.
-
-    Read from the pyproject.toml of the checkout `course_lib` was imported from (a
-    contributor's clone, an editable install), else from the installed `rnn-course`
-    distribution's metadata.
-
-    Returns:
-        `(requirements, requires_python)`, e.g. `([Requirement("keras>=3.10,<4"), ...], ">=3.11")`.
-
-    Raises:
-        FileNotFoundError: if the package is not installed and there is no pyproject.toml.
-    """
-    path = _checkout_pyproject()
-    project = {}
-    if path.is_file():
-        project = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
-    if project.get("name") == DISTRIBUTION:  # a checkout: its pyproject.toml is the truth
-        lines = project.get("dependencies", [])
-        requires_python = project.get("requires-python", "")
-    else:
-        try:
-            metadata = importlib.metadata.metadata(DISTRIBUTION)
-        except importlib.metadata.PackageNotFoundError:
-            raise FileNotFoundError(
-                f"the {DISTRIBUTION} package is not installed and {path} does not exist"
-            ) from None
-        lines = importlib.metadata.requires(DISTRIBUTION) or []
-        requires_python = metadata.get("Requires-Python") or ""
-    requirements = []
-    for line in lines:
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-            requirements.append(requirement)
-    return requirements, requires_python
-
-
-def installed_version(name: str) -> str | None:
-    """The installed version of distribution `name`, or None when it is not installed."""
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def unmet_requirement(requirement: Requirement, version: str | None) -> str | None:
-    """None when `version` of the package satisfies `requirement`, else what is wrong."""
-    if version is None:
-        return f"{requirement.name} is not installed; the course needs {requirement}."
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return f"{requirement.name} has an unreadable version {version!r}; the course needs {requirement}."
-    if not requirement.specifier.contains(parsed, prereleases=True):
-        return f"{requirement.name} {version} is installed; the course needs {requirement}."
-    return None
-
-
 # -- the checks --------------------------------------------------------------------------------
 
 
@@ -185,8 +128,15 @@ def check_python(
 def check_packages(
     requirements: Iterable[Requirement] | None = None,
     version_of: Callable[[str], str | None] = installed_version,
+    on_colab: bool | None = None,
 ) -> list[Finding]:
-    """Every requirement of the course against what is installed; one finding per problem."""
+    """Every requirement of the course against what is installed; one finding per problem.
+
+    On Colab (`on_colab`, default: `colab.running_on_colab()`) Colab's own TensorFlow passes
+    when it is at least the lowest version the course supports.
+    """
+    colab = running_on_colab() if on_colab is None else on_colab
+    unmet = unmet_on_colab if colab else unmet_requirement
     if requirements is None:
         try:
             requirements = course_requirements()[0]
@@ -203,7 +153,7 @@ def check_packages(
     requirements = list(requirements)
     problems = []
     for requirement in requirements:
-        problem = unmet_requirement(requirement, version_of(requirement.name))
+        problem = unmet(requirement, version_of(requirement.name))
         if problem:
             problems.append(Finding("packages", False, problem, _pip_install(str(requirement))))
     if problems:
@@ -213,13 +163,25 @@ def check_packages(
     ]
 
 
+def _reinstall_tensorflow() -> str:
+    """How to repair TensorFlow: a fresh Colab runtime, elsewhere the course's range again."""
+    if running_on_colab():
+        return "Runtime > Disconnect and delete runtime, then run the notebook from the top"
+    try:
+        tensorflow = [str(r) for r in course_requirements()[0] if r.name == "tensorflow"]
+    except (FileNotFoundError, KeyError):
+        tensorflow = []
+    requirement = tensorflow[0] if tensorflow else "tensorflow"
+    return f'{_python_command()} -m pip install --force-reinstall "{requirement}"'
+
+
 def check_tensorflow(
     python: str | None = None, timeout: float = TENSORFLOW_TIMEOUT
 ) -> list[Finding]:
     """TensorFlow and Keras import and train a tiny SimpleRNN, in a separate process."""
     command = [python or sys.executable, "-c", TINY_TRAINING]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    reinstall = f'{_python_command()} -m pip install --force-reinstall "tensorflow==2.21.*"'
+    reinstall = _reinstall_tensorflow()
     try:
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, env=env, check=False
@@ -379,14 +341,22 @@ CHECKS: dict[str, Callable[[], list[Finding]]] = {
     "kernel": check_kernel,
     "disk": check_disk,
 }
+# On Colab the notebook's kernel is Colab's own: nothing to check unless asked for.
+SKIPPED_ON_COLAB = ("kernel",)
 
 
-def run_doctor(checks: Iterable[str] | None = None, out: Callable[[str], None] = print) -> int:
+def run_doctor(
+    checks: Iterable[str] | None = None,
+    out: Callable[[str], None] = print,
+    on_colab: bool | None = None,
+) -> int:
     """Run the checks, print one line per finding (with the fix), return the exit code.
 
     Args:
-        checks: names of the checks to run, from `CHECKS`. Defaults to all of them.
+        checks: names of the checks to run, from `CHECKS`. Defaults to all of them, except
+            `SKIPPED_ON_COLAB` on Colab.
         out: where the lines go. Defaults to `print`.
+        on_colab: whether this runs on Colab. Defaults to `colab.running_on_colab()`.
 
     Returns:
         0 when every check passed, 1 otherwise.
@@ -395,7 +365,10 @@ def run_doctor(checks: Iterable[str] | None = None, out: Callable[[str], None] =
     >>> from course_lib.doctor import run_doctor
     >>> exit_code = run_doctor(["python", "disk"])  # doctest: +SKIP
     """
-    names = list(CHECKS) if checks is None else list(checks)
+    if checks is None:
+        colab = running_on_colab() if on_colab is None else on_colab
+        checks = [name for name in CHECKS if not (colab and name in SKIPPED_ON_COLAB)]
+    names = list(checks)
     unknown = [name for name in names if name not in CHECKS]
     if unknown:
         raise ValueError(f"checks must be names from {list(CHECKS)}; got {unknown}")

@@ -221,7 +221,7 @@ def exercise_table(
     *,
     chapter_docs: Iterable[str] = (),
     download_paths: Mapping[str, str] | None = None,
-    launch_urls: Mapping[str, str] | None = None,
+    launch_urls: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Render the exercise list as a MyST `list-table`, one row per notebook.
 
@@ -231,7 +231,9 @@ def exercise_table(
             links to its chapter (default: none, plain titles).
         download_paths: stem -> path of the student notebook relative to the page, offered
             as a download (default: none).
-        launch_urls: stem -> URL that opens the student notebook online (default: none).
+        launch_urls: stem -> {service: URL that opens the student notebook there}, e.g.
+            `{"04_lstm": {"Colab": "https://colab...", "Binder": "https://mybinder..."}}`
+            (default: none).
 
     Returns:
         MyST Markdown text; an empty string when there are no notebooks.
@@ -264,8 +266,8 @@ def exercise_table(
         if notebook.stem in download_paths:
             path = download_paths[notebook.stem]
             links.append(f"[exercise notebook](path:{path})")  # a download link
-        if notebook.stem in launch_urls:
-            links.append(f"[Binder]({launch_urls[notebook.stem]})")
+        for service, url in launch_urls.get(notebook.stem, {}).items():
+            links.append(f"[{service}]({url})")
         lines += [f"* - {chapter}", "", f"    {' · '.join(links) or notebook.stem + '.ipynb'}"]
         if notebook.exercises:
             lines.append("  - ")

@@ -32,7 +32,7 @@ import keras
 
 from course_lib.validation import check_bool, check_choice, check_float, check_int
 
-__all__ = ["MODES", "MinGRU", "MinLSTM", "blocked_scan", "combine", "loop_scan"]
+__all__ = ["MODES", "MinGRU", "MinLSTM", "blocked_scan", "combine", "loop_scan", "scan_blocks"]
 
 MODES = ("loop", "scan")
 
@@ -86,6 +86,30 @@ def loop_scan(a, b):
     return tf.transpose(states.stack(), (1, 0, 2))  # (B, T, H)
 
 
+def scan_blocks(timesteps: int) -> tuple[int, int]:
+    """How `blocked_scan` cuts `timesteps` steps: the block length and the number of blocks.
+
+    The block length `C` is the smallest power of two at least sqrt(T),
+    `2 ** ceil(log2(T) / 2)`, and there are `n = ceil(T / C)` blocks; the last block is
+    padded with identity steps when `C` does not divide `T`.
+
+    Args:
+        timesteps: the number of steps T, at least 0.
+
+    Returns:
+        `(C, n)`: steps per block and number of blocks.
+
+    Example:
+    >>> scan_blocks(1024), scan_blocks(10)
+    ((32, 32), (4, 3))
+
+    Introduced in Chapter 9 (From gates to linear recurrences).
+    """
+    timesteps = check_int(timesteps, "timesteps", minimum=0)
+    block = 2 ** math.ceil(math.log2(max(timesteps, 1)) / 2)
+    return block, -(-timesteps // block)
+
+
 def blocked_scan(a, b):
     """h_t = a_t * h_{t-1} + b_t from h_0 = 0 for all t, in about 2 sqrt(T) steps.
 
@@ -110,8 +134,7 @@ def blocked_scan(a, b):
             "`mode='scan'` needs the number of timesteps when the model is built; give the "
             "input a fixed length, e.g. keras.Input((timesteps, features)), or use mode='loop'."
         )
-    block = 2 ** math.ceil(math.log2(max(timesteps, 1)) / 2)
-    n_blocks = -(-timesteps // block)
+    block, n_blocks = scan_blocks(timesteps)
     pad = n_blocks * block - timesteps
     if pad:  # padded steps are the identity: a = 1, b = 0
         a = ops.pad(a, [[0, 0], [0, pad], [0, 0]], constant_values=1.0)

@@ -6,50 +6,12 @@ Introduced in Chapter 0 (Introduction and set-up); every chapter's first cell ca
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import sys
 import warnings
 
+from course_lib.native_logs import QUIET_ENVIRONMENT, silenced_stderr
 from course_lib.validation import check_int
-
-# Log noise that TensorFlow and absl print when they are first imported.
-_TF_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",  # C++ INFO, WARNING and ERROR lines
-    "GRPC_VERBOSITY": "ERROR",
-    "GLOG_minloglevel": "3",
-}
-
-
-@contextlib.contextmanager
-def _silenced_stderr():
-    """Send the process's file descriptor 2 to /dev/null while the block runs.
-
-    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", "Could not find
-    cuda drivers") are written before its log level is read, straight to fd 2, where
-    Jupyter would show them as red text. Python-level errors still surface normally
-    because the descriptor is restored before any exception propagates.
-    """
-    # Always descriptor 2, where C++ code writes: inside a Jupyter kernel
-    # `sys.stderr.fileno()` is a duplicate of it, and silencing that silences nothing.
-    fd = 2
-    try:
-        saved = os.dup(fd)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            sys.stderr.flush()
-            os.dup2(devnull.fileno(), fd)
-            try:
-                yield
-            finally:
-                sys.stderr.flush()
-                os.dup2(saved, fd)
-    finally:
-        os.close(saved)
 
 
 def quiet_tensorflow() -> None:
@@ -59,9 +21,9 @@ def quiet_tensorflow() -> None:
     the C-level standard error silenced, and lowers the Python loggers of TensorFlow
     and absl to errors only. Safe to call more than once.
     """
-    for key, value in _TF_ENV.items():
+    for key, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
-    with _silenced_stderr():
+    with silenced_stderr():
         import tensorflow as tf  # noqa: F401
     import keras  # noqa: F401
 

@@ -1,6 +1,6 @@
 """The reference solutions of the exercise notebooks, for the tests of the checks.
 
-`load_solutions("04_lstm")` runs the first code cell (imports and `course_lib.setup()`) and
+`load_solutions("04_lstm")` runs the set-up cell (imports and `course_lib.setup()`) and
 every solution cell of `solutions/04_lstm.ipynb` in a fresh namespace and returns it, so the
 tests check the very functions the notebooks hold. `passes` and `fails` run a check and
 assert on what it prints or raises, in both of a check's modes: as a self-check, and probed
@@ -29,6 +29,7 @@ from course_lib.grading.notebook_format import (
     read_notebook,
     source_text,
 )
+from course_lib.install_cell import is_install_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -39,7 +40,8 @@ def load_solutions(stem: str) -> SimpleNamespace:
     nb = read_notebook(SOLUTIONS / f"{stem}.ipynb")
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     namespace: dict = {"__name__": f"solutions_{stem}"}
-    sources = [source_text(code_cells[0])]
+    setup = next(cell for cell in code_cells if not is_install_cell(cell))
+    sources = [source_text(setup)]
     sources += [source_text(cell) for cell in code_cells if cell_role(cell) == SOLUTION]
     for number, source in enumerate(sources):
         exec(compile(source, f"{stem}.ipynb[solution {number}]", "exec"), namespace)

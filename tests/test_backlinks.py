@@ -46,6 +46,10 @@ ALIASES = {
     "course_lib.cli": ("rnn-course",),
     "course_lib.grading": ("rnn-course",),
     "course_lib.checks": ("rnn-course",),
+    # What the introduction's set-up shows without naming the module.
+    "course_lib.requirements": ("doctor",),  # `rnn-course doctor` checks them
+    "course_lib.native_logs": ("setup", "rnn-course"),  # both keep TensorFlow quiet
+    "course_lib.install_cell": ("Colab",),  # the "On Colab" bullet describes it
     # Building blocks of the functions a chapter calls.
     "course_lib.decoding.map_state": ("greedy_decode", "beam_search"),
     "course_lib.linear_recurrences.min_gru_coefficients": ("min_gru_forward",),
@@ -53,6 +57,7 @@ ALIASES = {
     "course_lib.mingru.combine": ("MinGRU", "MinLSTM"),
     "course_lib.mingru.loop_scan": ("MinGRU", "MinLSTM"),
     "course_lib.mingru.blocked_scan": ("MinGRU", "MinLSTM"),
+    "course_lib.mingru.scan_blocks": ("MinGRU", "MinLSTM", "draw_blocked_scan"),
 }
 
 _CHAPTER = r"Chapter (\d+[a-z]?)"

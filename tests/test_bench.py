@@ -198,3 +198,21 @@ def test_chapter_8_table_has_both_models_and_every_bin():
         assert set(got[name]) == {"1-3", "4-6"}
         assert all(0.0 <= value <= 1.0 for value in got[name].values())
         assert got["seconds"][name] > 0
+
+
+def test_render_writes_the_gradescope_section_and_memory_is_sampled():
+    from bench.gradescope import run_with_peak_memory
+
+    section = {
+        "notebooks": {"04_lstm.ipynb": {"peak_pss_mb": 850, "peak_rss_mb": 900, "seconds": 95.0}},
+        "max_peak_pss_mb": 850,
+        "max_peak_rss_mb": 900,
+        "max_seconds": 95.0,
+    }
+    text = report.render({**SAMPLE, "gradescope": section})
+    assert "| `04_lstm.ipynb` | 850 MB | 900 MB | 95.0 s |" in text
+    assert "Largest: 850 MB PSS, 900 MB RSS, 95.0 s." in text
+    # A child that holds 200 MB is seen (the sampling follows the process tree).
+    code = "import time; b = bytearray(200 * 2**20); time.sleep(1)"
+    numbers = run_with_peak_memory(["bash", "-c", f'python3 -c "{code}"; true'])
+    assert numbers["returncode"] == 0 and 200 <= numbers["peak_pss_mb"] < 400

@@ -232,14 +232,14 @@ def test_object_arrays_are_never_unpickled(monkeypatch, tmp_path):
 def test_oversized_records_are_refused(monkeypatch, tmp_path):
     probe(monkeypatch, tmp_path, check_double, right)
     monkeypatch.setattr(records, "LIMITS", records.Limits(json_bytes=100))
-    with pytest.raises(ProbeError, match="too large"):
+    with pytest.raises(ProbeError, match="refused: it is larger than 100 bytes"):
         load_probe(tmp_path, "0.1")
 
 
 def test_symlinked_records_are_refused(monkeypatch, tmp_path):
     probe(monkeypatch, tmp_path / "real", check_double, right)
     (tmp_path / "0.1.json").symlink_to(tmp_path / "real" / "0.1.json")
-    with pytest.raises(ProbeError, match="not a regular file"):
+    with pytest.raises(ProbeError, match="refused: it is a link"):
         load_probe(tmp_path, "0.1")
 
 

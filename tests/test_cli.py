@@ -136,7 +136,7 @@ def test_grade_rejects_bad_arguments(tmp_path, capsys):
 def test_grade_stops_before_grading_when_the_sandbox_is_unavailable(tmp_path, capsys, monkeypatch):
     from course_lib.grading import sandbox
 
-    def unavailable():
+    def unavailable(limits=None):
         raise sandbox.SandboxUnavailable("the grading sandbox needs Linux (bubblewrap); ...")
 
     monkeypatch.setattr(sandbox, "check_available", unavailable)
@@ -184,6 +184,8 @@ def test_python_m_grade_writes_csv_feedback_and_progress(tmp_path):
         "1",
         "--feedback",
         "feedback",
+        "--notebooks",  # the assignment: both, so that 02_more is graded as missing
+        "01_basics,02_more",
         *KERNEL_OPTIONS,
         cwd=tmp_path,
     )
@@ -194,6 +196,7 @@ def test_python_m_grade_writes_csv_feedback_and_progress(tmp_path):
         line.startswith("[") and "alice 01_basics.ipynb 5/5 points" in line for line in progress
     )
     assert "Graded 4 notebooks of 2 students in the bubblewrap sandbox" in done.stdout
+    assert "(memory and processes capped in total by " in done.stdout
     with (tmp_path / "grades.csv").open() as handle:
         rows = [
             (r["student"], r["exercise"], r["points"], r["status"]) for r in csv.DictReader(handle)

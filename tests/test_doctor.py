@@ -13,6 +13,7 @@ from packaging.requirements import Requirement
 
 from course_lib import doctor
 from course_lib.cli import main
+from course_lib.requirements import course_requirements
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,11 +45,45 @@ def fake_distribution(site: Path, name: str, version: str) -> None:
 
 
 def test_course_requirements_are_those_of_pyproject():
-    requirements, requires_python = doctor.course_requirements()
+    requirements, requires_python = course_requirements()
     names = {r.name for r in requirements}
-    assert {"tensorflow", "keras", "numpy", "jupyter-book"} <= names
-    assert "ruff" not in names and "playwright" not in names  # the dev extra is not needed
+    assert {"tensorflow", "keras", "numpy", "sphinx", "nbclient"} <= names
+    # The tools of the book, the tests and the teacher are extras, not needed to run a notebook.
+    tools = {"jupyter-book", "jupyterlab", "pytest", "nbval", "nbgrader", "dask", "ruff"}
+    assert not names & tools, names & tools
     assert requires_python == ">=3.11"
+
+
+TENSORFLOW = Requirement("tensorflow>=2.16,<2.22")
+
+
+@pytest.mark.parametrize(
+    ("version", "on_colab", "ok"),
+    [
+        ("2.19.0", False, True),
+        ("2.23.0", False, False),  # past the range the course is tested with
+        ("2.23.0", True, True),  # ... but Colab's own TensorFlow is kept
+        ("2.15.1", True, False),  # not below the lowest the course supports, even on Colab
+        (None, True, False),
+    ],
+)
+def test_on_colab_a_newer_tensorflow_passes(version, on_colab, ok):
+    installed = {"tensorflow": version}
+    (finding,) = doctor.check_packages([TENSORFLOW], installed.get, on_colab=on_colab)
+    assert finding.ok is ok, finding
+    if not ok:
+        assert finding.fix.endswith('pip install "tensorflow<2.22,>=2.16"')
+
+
+def test_on_colab_there_is_no_kernel_to_check(monkeypatch):
+    ran = []
+    for name in doctor.CHECKS:
+        monkeypatch.setitem(doctor.CHECKS, name, lambda name=name: ran.append(name) or [])
+    doctor.run_doctor(out=lambda line: None, on_colab=True)
+    assert ran == ["python", "packages", "tensorflow", "disk"]
+    ran.clear()
+    doctor.run_doctor(out=lambda line: None, on_colab=False)
+    assert ran == ["python", "packages", "tensorflow", "kernel", "disk"]
 
 
 def test_old_python_is_a_problem_with_a_fix():
@@ -174,8 +209,26 @@ def test_a_broken_tensorflow_and_an_old_keras(tmp_path):
         line.startswith("PROBLEM  TensorFlow cannot import") and "DLL load failed" in line
         for line in lines
     ), lines
-    assert any("pip install --force-reinstall" in line for line in lines)
+    (tensorflow,) = [r for r in course_requirements()[0] if r.name == "tensorflow"]
+    assert any(f'pip install --force-reinstall "{tensorflow}"' in line for line in lines), lines
     assert lines[-1] == "2 problems found."
+
+
+def test_on_colab_its_tensorflow_is_kept_and_a_fresh_runtime_is_the_fix(tmp_path):
+    """Colab (its environment variable) with a TensorFlow past the course's range: accepted by
+    the packages check; broken: the fix is a fresh runtime, not a TensorFlow of our choice."""
+    site = tmp_path / "site"
+    (site / "tensorflow").mkdir(parents=True)
+    (site / "tensorflow" / "__init__.py").write_text('raise ImportError("broken")\n')
+    fake_distribution(site, "tensorflow", "9.0.0")
+    colab = {"COLAB_RELEASE_TAG": "release-colab_20261201-060000_RC00"}
+    args = ("--only", "packages", "--only", "tensorflow")
+    result = run_doctor_process(tmp_path, *args, pythonpath=[site], env=colab)
+    lines = result.stdout.splitlines()
+    assert not any("tensorflow 9.0.0" in line for line in lines), lines
+    assert "fix: Runtime > Disconnect and delete runtime" in result.stdout
+    elsewhere = run_doctor_process(tmp_path, *args, pythonpath=[site])
+    assert "PROBLEM  tensorflow 9.0.0 is installed" in elsewhere.stdout
 
 
 def test_keras_on_another_backend(tmp_path):

@@ -1,4 +1,9 @@
-"""The conda environment (environment.yml) and pyproject.toml name the same packages."""
+"""Who installs what: the package, its extras, environment.yml and the Makefile's targets.
+
+The package itself needs only what the notebooks import (the student's set); the tools of
+the book, the tests and the teacher are extras. environment.yml (conda, Binder) is the
+student's set plus JupyterLab, the set `make lab` installs.
+"""
 
 import re
 import tomllib
@@ -8,6 +13,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 def normalise(requirement: str) -> str:
@@ -18,9 +25,16 @@ def normalise(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower() + spec
 
 
-def pyproject_requirements() -> list[str]:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return [normalise(r) for r in data["project"]["dependencies"]]
+def names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~;\[ ]", normalise(r))[0] for r in requirements}
+
+
+def dependencies() -> list[str]:
+    return [normalise(r) for r in PROJECT["dependencies"]]
+
+
+def extra(name: str) -> list[str]:
+    return [normalise(r) for r in PROJECT["optional-dependencies"][name]]
 
 
 def conda_pip_requirements() -> list[str]:
@@ -30,13 +44,13 @@ def conda_pip_requirements() -> list[str]:
     return [normalise(r) for r in pip_sections[0]]
 
 
-def test_environment_yml_matches_pyproject():
+def test_environment_yml_is_the_students_set_and_jupyterlab():
     conda = conda_pip_requirements()
-    project = pyproject_requirements()
-    assert sorted(conda) == sorted(project), (
-        "environment.yml and pyproject.toml drifted apart:\n"
-        f"  only in environment.yml: {sorted(set(conda) - set(project))}\n"
-        f"  only in pyproject.toml:  {sorted(set(project) - set(conda))}"
+    expected = dependencies() + extra("lab")
+    assert sorted(conda) == sorted(expected), (
+        "environment.yml and pyproject.toml (dependencies + the lab extra) drifted apart:\n"
+        f"  only in environment.yml: {sorted(set(conda) - set(expected))}\n"
+        f"  only in pyproject.toml:  {sorted(set(expected) - set(conda))}"
     )
 
 
@@ -47,14 +61,51 @@ def test_environment_yml_pins_python_311_from_conda_forge():
     assert "pip" in env["dependencies"]
 
 
+def test_the_tools_are_extras_not_dependencies():
+    tools = {
+        "jupyter-book": "book",
+        "jupyterlab": "lab",
+        "nbgrader": "teach",
+        "pytest": "test",
+        "nbval": "test",
+        "ruff": "dev",
+        "playwright": "dev",
+    }
+    assert not names(PROJECT["dependencies"]) & set(tools)
+    for tool, where in tools.items():
+        assert tool in names(PROJECT["optional-dependencies"][where]), (tool, where)
+    assert "dask" in names(extra("cluster")) and "rnn-course[cluster]" in extra("teach")
+
+
+def test_dev_is_everything():
+    dev = extra("dev")
+    (itself,) = [r for r in dev if r.startswith("rnn-course[")]
+    included = set(itself.removeprefix("rnn-course[").removesuffix("]").split(","))
+    assert included == set(PROJECT["optional-dependencies"]) - {"dev", "cluster"}
+
+
 def test_jupyter_book_stays_on_1x():
     # Jupyter Book 2 downloads its theme at build time and cannot build offline.
-    assert "jupyter-book==1.0.4.post1" in pyproject_requirements()
+    assert "jupyter-book==1.0.4.post1" in extra("book")
 
 
-@pytest.mark.parametrize("name", ["tensorflow==2.21.*", "nbval>=0.11", "pytest>=8"])
+@pytest.mark.parametrize(
+    ("target", "extra_name"),
+    [("lab", "lab"), ("book", "book"), ("unit", "dev"), ("book-strict", "dev"), ("site", "dev")],
+)
+def test_each_make_target_installs_its_extra(target, extra_name):
+    line = re.search(rf"^{re.escape(target)}:(.*)$", MAKEFILE, flags=re.MULTILINE)[1]
+    stamps = re.findall(r"\$\(VENV\)/\.installed-([\w-]+)|\$\(STAMP\)", line)
+    stamp = re.search(r"^STAMP\s*:=\s*\$\(VENV\)/\.installed-(\S+)", MAKEFILE, re.MULTILINE)[1]
+    assert [s or stamp for s in stamps] == [extra_name], line
+    assert extra_name in PROJECT["optional-dependencies"]
+    rule = re.search(r"^\$\(VENV\)/\.installed-%:.*\n((?:\t.*\n)+)", MAKEFILE, re.MULTILINE)[1]
+    assert 'pip install --quiet -e ".[$*]"' in rule, "the stamp installs the extra it names"
+
+
+@pytest.mark.parametrize("name", ["tensorflow", "keras", "numpy", "sphinx", "nbclient"])
 def test_core_requirements_present(name):
-    assert normalise(name) in pyproject_requirements()
+    assert name in names(PROJECT["dependencies"])
 
 
 def test_normalise_detects_a_drift():

@@ -109,13 +109,19 @@ def test_table_links_chapters_downloads_and_binder(lstm_notebook, tmp_path):
         notebooks,
         chapter_docs={"04_lstm"},
         download_paths={"04_lstm": "../exercises/04_lstm.ipynb"},
-        launch_urls={"04_lstm": "https://mybinder.org/v2/gh/o/r/main?urlpath=x"},
+        launch_urls={
+            "04_lstm": {
+                "Colab": "https://colab.research.google.com/github/o/r/blob/main/x",
+                "Binder": "https://mybinder.org/v2/gh/o/r/main?urlpath=x",
+            }
+        },
     )
     lines = text.splitlines()
     assert lines[0] == "```{list-table}" and lines[-1] == "```"
     assert "* - 4\\. {doc}`04_lstm`" in lines  # escaped: not a numbered list
     assert (
         "    [exercise notebook](path:../exercises/04_lstm.ipynb)"
+        " · [Colab](https://colab.research.google.com/github/o/r/blob/main/x)"
         " · [Binder](https://mybinder.org/v2/gh/o/r/main?urlpath=x)"
     ) in lines
     assert "    - **4.1 One LSTM step.** Write `lstm_step` for one time step. (3 points)" in lines
@@ -134,3 +140,34 @@ def test_old_dotted_grade_ids_are_refused_naming_the_new_form(tmp_path):
     path = _write(tmp_path, "07_attention.ipynb", [_cell("ex7.1", points=1, grade=True)])
     with pytest.raises(ValueError, match=r"grade_id 'ex7\.1' is the old dotted form.*'ex7_1'"):
         read_exercise_notebook(path)
+
+
+def test_exercises_open_where_the_chapters_open():
+    """The exercise page's Colab and Binder links have the addresses of the chapters' launch
+    buttons (tests/test_site_browser.py checks those on the built site)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "book" / "_ext" / "exercise_list.py"
+    spec = importlib.util.spec_from_file_location("exercise_list", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    options = {
+        "repository_url": "https://github.com/someone/fork",
+        "repository_branch": "published",
+        "launch_buttons": {
+            "colab_url": "https://colab.research.google.com",
+            "binderhub_url": "https://mybinder.org/",
+        },
+    }
+    bases = module.launch_bases(options)
+    notebook = "exercises/04_lstm.ipynb"
+    assert bases["Colab"] + notebook == (
+        "https://colab.research.google.com/github/someone/fork/blob/published/" + notebook
+    )
+    binder = bases["Binder"] + notebook
+    assert binder.startswith("https://mybinder.org/v2/gh/someone/fork/published?")
+    assert binder.endswith("/tree/" + notebook)
+    del options["launch_buttons"]["colab_url"]
+    assert list(module.launch_bases(options)) == ["Binder"]
+    assert module.launch_bases({**options, "repository_url": "https://gitlab.com/o/r"}) == {}

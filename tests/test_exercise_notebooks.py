@@ -54,6 +54,16 @@ def test_every_chapter_has_an_exercise_notebook():
         assert len(_check_cells(SOLUTIONS / f"{stem}.ipynb")) >= 3, stem
 
 
+def test_the_exercises_readme_lists_every_notebook_of_the_folder():
+    readme = (EXERCISES / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(\d\d\w*\.ipynb)` \|", readme, flags=re.MULTILINE))
+    present = {path.name for path in EXERCISES.glob("*.ipynb")}
+    assert listed == present, (
+        "exercises/README.md's table and the folder disagree:\n"
+        f"  not listed: {sorted(present - listed)}\n  listed, no such file: {sorted(listed - present)}"
+    )
+
+
 def test_exercises_are_up_to_date_with_the_solutions():
     report = assign(SOLUTIONS, EXERCISES, check=True)
     assert not report.errors, "\n".join(report.errors)

@@ -339,6 +339,9 @@ def test_only_data_files_are_copied_next_to_the_notebook(tmp_path):
     workdir.mkdir()
     for name in ("weights.npz", "notes.txt", "numpy.py", "hook.pth", "ext.so"):
         (folder / name).write_text("x")
+    (tmp_path / "teacher.csv").write_text("the teacher's file")
+    (folder / "linked.csv").symlink_to(tmp_path / "teacher.csv")  # read with the grader's rights
+    os.mkfifo(folder / "pipe.csv")  # would block a plain copy for ever
     _copy_data_files(folder, workdir)
     assert sorted(p.name for p in workdir.iterdir()) == ["notes.txt", "weights.npz"]
 
@@ -425,8 +428,9 @@ def test_csv_and_feedback(graded, tmp_path):
         "message",
         "sandbox",
         "grading_seed",
+        "late",
     ]
-    assert {(r["sandbox"], r["grading_seed"]) for r in rows} == {("yes", "7")}
+    assert {(r["sandbox"], r["grading_seed"], r["late"]) for r in rows} == {("yes", "7", "")}
     assert all("\n" not in r["message"] and len(r["message"]) <= 1_000 for r in rows)
     partial = next(r for r in rows if r["student"] == "partial" and r["exercise"] == "1.1")
     assert (partial["points"], partial["max_points"], partial["status"]) == (

@@ -1,18 +1,16 @@
-"""Every gradebook format, from hand-made results: long, wide, Canvas import, Gradescope."""
+"""The grader's own gradebooks, from hand-made results: long and wide CSV, Gradescope."""
 
 import csv
+import doctest
 import json
 
 import pytest
 
+from course_lib.grading import gradebook
 from course_lib.grading.grade import ExerciseResult, NotebookResult
 from course_lib.grading.gradebook import (
-    CANVAS_COLUMNS,
     CSV_COLUMNS,
     gradescope_results,
-    match_roster,
-    read_roster,
-    write_canvas_csv,
     write_csv,
     write_gradescope,
     write_wide_csv,
@@ -22,8 +20,8 @@ from course_lib.grading.gradebook import (
 ZOE = 'Zoë "Z" Müller, Łukasik'
 
 
-def notebook(student, name, rows, seconds=1.5, notes=()):
-    result = NotebookResult(student, name, seconds=seconds, notes=list(notes))
+def notebook(student, name, rows, seconds=1.5, notes=(), late=False):
+    result = NotebookResult(student, name, seconds=seconds, notes=list(notes), late=late)
     result.results = [ExerciseResult(student, name, *row) for row in rows]
     return result
 
@@ -37,7 +35,7 @@ def results():
             [("1.1", 2.0, 2.0, "passed"), ("1.2", 1.5, 3.0, "partial", "Exercise 1.2: 2 of 4\nx")],
             notes=["Graded work/01_basics.ipynb."],
         ),
-        notebook("alice", "02_more.ipynb", [("2.1", 1.0, 1.0, "passed")]),
+        notebook("alice", "02_more.ipynb", [("2.1", 1.0, 1.0, "passed")], late=True),
         notebook(
             ZOE, "01_basics.ipynb", [("1.1", 0.0, 2.0, "missing"), ("1.2", 0.0, 3.0, "missing")]
         ),
@@ -48,6 +46,12 @@ def results():
             [("1.1", 2.0, 2.0, "passed"), ("1.2", 3, 3, "passed")],
         ),
         notebook("stranger_999", "02_more.ipynb", [("2.1", 0.0, 1.0, "error", 'boom, "quoted"')]),
+        notebook(
+            "=HYPERLINK(1)",
+            "01_basics.ipynb",
+            [("1.1", 0, 2, "error", "-2+3"), ("1.2", 0, 3, "error", "@x")],
+        ),
+        notebook("=HYPERLINK(1)", "02_more.ipynb", [("2.1", 0.0, 1.0, "missing")]),
     ]
 
 
@@ -59,7 +63,7 @@ def read(path):
 def test_long_csv_quotes_and_keeps_utf8(results, tmp_path):
     write_csv(results, tmp_path / "grades.csv")
     rows = read(tmp_path / "grades.csv")
-    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 1 + 9
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 1 + 12
     assert rows[2] == [
         "alice",
         "01_basics.ipynb",
@@ -70,63 +74,33 @@ def test_long_csv_quotes_and_keeps_utf8(results, tmp_path):
         "Exercise 1.2: 2 of 4 | x",
         "yes",
         "",
+        "",
     ]
+    assert rows[3][-1] == "late"  # the LMS's late flag is kept
     assert rows[4][0] == ZOE  # the comma and quotes survive the round trip
     assert '"Zoë ""Z"" Müller, Łukasik"' in (tmp_path / "grades.csv").read_text(encoding="utf-8")
-    assert rows[-1][-3] == 'boom, "quoted"'
+    assert rows[9][-4] == 'boom, "quoted"'
+    # No cell starts a spreadsheet formula: = + - @ get a leading apostrophe.
+    assert rows[10][0] == "'=HYPERLINK(1)" and rows[10][6] == "'-2+3" and rows[11][6] == "'@x"
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
 
 
 def test_wide_csv_one_row_per_student(results, tmp_path):
     write_wide_csv(results, tmp_path / "wide.csv")
     rows = read(tmp_path / "wide.csv")
-    assert rows[0] == ["student", "01_basics", "02_more", "total"]
-    assert rows[1] == ["Points Possible", "5.00", "1.00", "6.00"]
-    assert rows[2] == ["alice", "3.50", "1.00", "4.50"]
-    assert rows[3] == [ZOE, "0.00", "1.00", "1.00"]
-    assert rows[4] == ["stranger_999", "5.00", "0.00", "5.00"]
+    assert rows[0] == ["student", "01_basics", "02_more", "total", "late"]
+    assert rows[1] == ["Points Possible", "5.00", "1.00", "6.00", ""]
+    assert rows[2] == ["alice", "3.50", "1.00", "4.50", "02_more"]
+    assert rows[3] == [ZOE, "0.00", "1.00", "1.00", ""]
+    assert rows[4] == ["stranger_999", "5.00", "0.00", "5.00", ""]
+    assert rows[5][0] == "'=HYPERLINK(1)"
     assert (tmp_path / "wide.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8
-
-
-ROSTER = (
-    "Student,ID,SIS User ID,SIS Login ID,Section,01_basics (5501),Current Score\n"
-    "    Points Possible,,,,,5,\n"
-    '"Lovelace, Ada",1234,S1,alice,Sec A,,\n'
-    '"Müller, Zoë ""Z"" Łukasik",77,S2,zm,Sec B,,\n'
-    '"Absent, Amy",88,S3,amy,Sec A,,\n'
-    '"Student, Test",99,,,,\n'
-)
-
-
-def test_canvas_csv_has_every_roster_student_and_reports_strangers(results, tmp_path):
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8-sig")
-    roster = read_roster(tmp_path / "roster.csv")
-    assert [s.id for s in roster.students] == ["1234", "77", "88"]
-    # alice by SIS Login ID; Zoë by the Canvas id from the archive's file names.
-    unknown = write_canvas_csv(results, roster, tmp_path / "canvas.csv", ids={ZOE: "77"})
-    assert unknown == ["stranger_999"]
-    rows = read(tmp_path / "canvas.csv")
-    assert tuple(rows[0][:5]) == CANVAS_COLUMNS
-    assert rows[0][5:] == ["01_basics (5501)", "02_more"]  # the existing column is reused
-    assert rows[1] == ["Points Possible", "", "", "", "", "5.00", "1.00"]
-    assert rows[2] == ["Lovelace, Ada", "1234", "S1", "alice", "Sec A", "3.50", "1.00"]
-    assert rows[3][:2] == ['Müller, Zoë "Z" Łukasik', "77"] and rows[3][5:] == ["0.00", "1.00"]
-    assert rows[4] == ["Absent, Amy", "88", "S3", "amy", "Sec A", "0.00", "0.00"]  # no submission
-    assert len(rows) == 5
-
-
-def test_roster_matching_by_name_and_a_bad_roster(tmp_path):
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    roster = read_roster(tmp_path / "roster.csv")
-    matched, unknown = match_roster(roster, ["Ada Lovelace", "amy", "nobody"])
-    assert matched == {"1234": "Ada Lovelace", "88": "amy"} and unknown == ["nobody"]
-    (tmp_path / "bad.csv").write_text("Name,Email\nx,y\n")
-    with pytest.raises(ValueError, match="`roster` must be an LMS export.*lacks Student, ID"):
-        read_roster(tmp_path / "bad.csv")
 
 
 def test_gradescope_results_follow_the_autograder_format(results, tmp_path):
     paths = write_gradescope(results, tmp_path / "gs")
-    assert len(paths) == 3
+    assert len(paths) == 4
     data = json.loads((tmp_path / "gs" / "alice" / "results.json").read_text(encoding="utf-8"))
     assert set(data) == {"score", "execution_time", "output", "tests"}
     assert data["score"] == 4.5 and data["execution_time"] == 3
@@ -148,3 +122,7 @@ def test_gradescope_results_follow_the_autograder_format(results, tmp_path):
     text = (tmp_path / "gs" / "zoë" / "results.json").read_text(encoding="utf-8")
     assert "Müller's déjà vu" in text and json.loads(text)["output"].endswith("déjà vu")
     assert gradescope_results([])["tests"] == []
+
+
+def test_the_module_examples():
+    assert doctest.testmod(gradebook).failed == 0

@@ -9,9 +9,12 @@ fail. (The two runs are shared by the tests: a kernel start costs seconds.)
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import shutil
 import socket
+import stat
 import sys
 import textwrap
 import threading
@@ -22,8 +25,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_lib.checks.records import ProbeError, load_probe
 from course_lib.grading import sandbox
+from course_lib.grading.batch import grade_task
 from course_lib.grading.execute import CellStatus, ExecutionConfig, execute_job
+from course_lib.grading.grade import ExerciseStatus, ReleasedNotebook, grade_notebook
 from course_lib.grading.sandbox import GradingFolder, SandboxLimits, SandboxUnavailable
 
 pytestmark = pytest.mark.skipif(
@@ -31,7 +37,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-LIMITS = SandboxLimits(memory_bytes=4 * 1024**3, processes=100, file_bytes=1024**2)
+LIMITS = SandboxLimits(
+    memory_bytes=2 * 1024**3, processes=100, file_bytes=1024**2, disk_bytes=16 * 1024**2
+)
+TOKEN = f"planted-canvas-token-{uuid.uuid4().hex}"  # in the grader's environment during the runs
 ATTACKS = {
     "write": """
         results = []
@@ -120,6 +129,61 @@ ATTACKS = {
         except OSError as error:
             print("refused:", error.errno)
     """,
+    "environment": """
+        import os
+        pid1, seen = 0, []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    data = open(f"/proc/{{pid}}/environ", "rb").read()
+                except OSError:
+                    continue
+                pid1 = len(data) if pid == "1" else pid1
+                if {token!r}.encode() in data:
+                    seen.append(pid)
+        print("read pid 1:", pid1 > 0)
+        print("token seen:", bool(seen))
+    """,
+    "disk": """
+        import os
+        written = []
+        for place in (".", "/tmp", "/dev/shm"):  # 24 files of 1 MiB, each under the file limit
+            count = 0
+            for i in range(24):
+                try:
+                    with open(os.path.join(place, f"{tag}-{{i}}"), "wb") as handle:
+                        handle.write(b"x" * 1024**2)
+                    count += 1
+                except OSError:
+                    break
+            written.append(count)
+        print(*written)
+        if {sandboxed}:  # the teacher's own / is not for a test to write in
+            for path in ("/{tag}", "/dev/{tag}"):
+                try:
+                    open(path, "w").write("x")
+                    print("wrote", path)
+                except OSError as error:
+                    print(error.errno)
+    """,
+    "memory in total": """
+        import os, signal, time
+        children = []
+        for _ in range(4):  # 4 x 600 MiB, each under the 2 GiB per-process limit
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    block = b"x" * (600 * 1024**2)
+                    time.sleep(4)
+                    os._exit(0)
+                finally:
+                    os._exit(1)  # refused by the per-process limit (MemoryError)
+            children.append(pid)
+        ends = [os.waitpid(pid, 0)[1] for pid in children]
+        print("held", sum(os.waitstatus_to_exitcode(e) == 0 for e in ends),
+              "killed", sum(os.waitstatus_to_exitcode(e) == -signal.SIGKILL for e in ends),
+              "refused", sum(os.waitstatus_to_exitcode(e) == 1 for e in ends))
+    """,
 }
 
 
@@ -153,11 +217,20 @@ class Listener:
         self.server.close()
 
 
-def _run(sources, sandboxed: bool):
+def _run(sources, sandboxed: bool, env=None, measure=None):
+    """Execute cells of `sources` as the grader does; `measure(folder)` before it is removed."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     config = ExecutionConfig(sandbox=sandboxed, limits=LIMITS, cell_timeout=60)
     with GradingFolder() as folder:
-        return execute_job(nb, folder, config)
+        runs = execute_job(nb, folder, config, env=env)
+        if measure is not None:
+            measure(folder)
+        return runs
+
+
+def _measure(host: dict, folder: GradingFolder) -> None:
+    """Bytes the execution left under the grading folder (the grader's disk)."""
+    host["bytes"] = sum(p.lstat().st_size for p in folder.root.rglob("*") if p.is_file())
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +238,7 @@ def attacked():
     """Run every attack in the sandbox and without it; return what each cell printed."""
     sandbox.check_available()  # CI installs bubblewrap: fail here, never skip
     base = ROOT / f".planted-{uuid.uuid4().hex[:8]}"  # the teacher's files, in the repository
+    tag = f"rnn-course-attack-{base.name[9:]}"
     (base / "submissions" / "bob").mkdir(parents=True)
     listener = Listener()
     course_file = Path(sandbox.course_package_dir()) / "checks" / f"planted_{base.name[9:]}.py"
@@ -182,10 +256,16 @@ def attacked():
         paths["bob"].write_text("bob's answers")
         values = {k: str(v) for k, v in paths.items()}
         values.update(home=str(Path.home()), root=str(ROOT), port=listener.port)
-        sources = [textwrap.dedent(cell).format(**values) for cell in ATTACKS.values()]
+        values.update(token=TOKEN, tag=tag)
+        os.environ["CANVAS_API_TOKEN"] = TOKEN  # the teacher's token, in the grader's environment
         outcome = {}
         for mode, sandboxed in (("sandbox", True), ("no-sandbox", False)):
-            runs = _run(sources, sandboxed)
+            sources = [
+                textwrap.dedent(cell).format(**values, sandboxed=sandboxed)
+                for cell in ATTACKS.values()
+            ]
+            host: dict[str, int] = {}
+            runs = _run(sources, sandboxed, measure=functools.partial(_measure, host))
             time.sleep(5)  # give a detached process the time to act
             outcome[mode] = {
                 "runs": dict(zip(ATTACKS, runs, strict=True)),
@@ -194,14 +274,24 @@ def attacked():
                 "target": paths["target"].exists(),
                 "course_file": course_file.exists(),
                 "marker": paths["marker"].exists(),
+                "host bytes": host["bytes"],
+                "host files": len(_planted_files(tag)),
             }
-            for path in (paths["target"], paths["marker"], course_file):
+            for path in (paths["target"], paths["marker"], course_file, *_planted_files(tag)):
                 path.unlink(missing_ok=True)
         yield outcome
     finally:
+        os.environ.pop("CANVAS_API_TOKEN", None)
         listener.close()
         course_file.unlink(missing_ok=True)
+        for path in _planted_files(tag):
+            path.unlink(missing_ok=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _planted_files(tag: str) -> list[Path]:
+    """What the disk attack wrote into the host's /tmp and /dev/shm (never its /)."""
+    return [*Path("/tmp").glob(f"{tag}-*"), *Path("/dev/shm").glob(f"{tag}-*")]
 
 
 def test_every_attack_ran(attacked):
@@ -271,6 +361,157 @@ def test_files_past_the_size_limit_fail_inside(attacked):
     assert attacked["no-sandbox"]["out"]["file size"] == "wrote 3 MiB"
 
 
+def test_nothing_of_the_teachers_environment_reaches_the_sandbox(attacked):
+    """bwrap's own process 1 once carried the grader's whole environment (/proc/1/environ)."""
+    assert attacked["sandbox"]["out"]["environment"].splitlines() == [
+        "read pid 1: True",  # the test looked where the token used to be
+        "token seen: False",
+    ]
+    assert "token seen: True" in attacked["no-sandbox"]["out"]["environment"]
+
+
+def test_disk_is_bounded_in_total_and_nothing_lands_on_the_graders_disk(attacked):
+    """Many files, each under the file-size limit, in the working folder, /tmp and /dev/shm."""
+    inside = attacked["sandbox"]
+    written = [int(n) for n in inside["out"]["disk"].splitlines()[0].split()]
+    assert all(n <= 16 for n in written), written  # 16 MiB each: --disk-limit
+    assert inside["out"]["disk"].splitlines()[1:] == ["30", "30"]  # EROFS: / and /dev
+    assert inside["host bytes"] < 1024**2 and inside["host files"] == 0
+    outside = attacked["no-sandbox"]
+    assert outside["out"]["disk"] == "24 24 24"
+    assert outside["host bytes"] >= 24 * 1024**2 and outside["host files"] == 48
+
+
+def test_memory_is_bounded_in_total(attacked):
+    """Processes each under the per-process limit, together above the sandbox's limit."""
+    held, killed, refused = (
+        int(n) for n in attacked["sandbox"]["out"]["memory in total"].split()[1::2]
+    )
+    assert (refused, held + killed) == (0, 4), (held, killed, refused)  # each was allowed...
+    assert killed >= 1  # ...and the cgroup stopped them together
+    assert attacked["no-sandbox"]["out"]["memory in total"] == "held 4 killed 0 refused 0"
+
+
+FIFO_ATTACK = """
+import os, signal
+executor = os.getppid()
+result = open(f"/proc/{executor}/cmdline", "rb").read().split(b"\\0")[-2].decode()
+try:
+    os.unlink(result)
+    os.mkfifo(result)
+    print("replaced")
+except OSError as error:
+    print("refused", error.errno)
+os.kill(executor, signal.SIGKILL)  # before it writes its own result
+"""
+
+
+def _fifo_attack(sandboxed: bool) -> dict:
+    """Run FIFO_ATTACK; what the grader made of it, and whether the result became a FIFO."""
+    seen: dict = {}
+
+    def look(folder):
+        seen["fifo"] = stat.S_ISFIFO(os.lstat(folder.result).st_mode)
+
+    done = threading.Thread(
+        target=lambda: seen.update(
+            runs=_run([FIFO_ATTACK, "print('after')"], sandboxed, measure=look)
+        ),
+        daemon=True,
+    )
+    done.start()
+    done.join(300)  # the grader must come back, whatever the result file is
+    assert not done.is_alive(), "the grader blocked on the result file"
+    return seen
+
+
+def test_a_fifo_in_place_of_the_result_file_does_not_block_the_grader():
+    inside, outside = _fifo_attack(sandboxed=True), _fifo_attack(sandboxed=False)
+    # Without the sandbox the student can replace the file, and a plain open() would hang
+    # (tests/test_untrusted_files.py shows it).
+    assert outside["fifo"]
+    assert [run.status for run in outside["runs"]] == [CellStatus.NOT_RUN] * 2
+    assert (
+        "the result file is refused: result is a FIFO (a named pipe)" in outside["runs"][0].detail
+    )
+    # In the sandbox the result file is a mount point: it cannot be replaced at all.
+    assert not inside["fifo"]
+    assert [run.status for run in inside["runs"]] == [CellStatus.NOT_RUN] * 2
+    assert "does not start with one line of JSON" in inside["runs"][0].detail
+
+
+GRADING = ROOT / "tests" / "fixtures" / "grading"
+FIXTURE_CONFIG = ExecutionConfig(
+    cell_timeout=30,
+    notebook_timeout=120,
+    check_modules=("course_lib.checks", "fixture_checks"),
+    env={"PYTHONPATH": str(GRADING)},
+    read_only_paths=(str(GRADING),),
+    limits=LIMITS,
+)
+
+
+def test_a_notebook_that_is_a_link_is_not_graded(tmp_path):
+    """Cloned repositories keep links: one to a classmate's notebook, one to a teacher's file."""
+    sandbox.check_available(LIMITS)
+    release = ReleasedNotebook.read(GRADING / "exercises" / "01_basics.ipynb")
+    submissions, secret = tmp_path / "submissions", tmp_path / "teacher" / "secret.txt"
+    (submissions / "alice").mkdir(parents=True)
+    (submissions / "eve" / "exercises").mkdir(parents=True)
+    (submissions / "mallory").mkdir()
+    secret.parent.mkdir()
+    secret.write_text(f"CANVAS_API_TOKEN={TOKEN}")
+    alice = submissions / "alice" / "01_basics.ipynb"
+    shutil.copy(release.path, alice)
+    mallory = submissions / "mallory" / "01_basics.ipynb"
+    mallory.symlink_to(alice)
+    eve = submissions / "eve" / "exercises" / "01_basics.ipynb"
+    eve.symlink_to(secret)
+    # What a plain reader does: graded as alice's work; the teacher's file quoted in the error.
+    assert nbformat.read(mallory, as_version=4) == nbformat.read(alice, as_version=4)
+    with pytest.raises(Exception, match="CANVAS_API_TOKEN"):
+        nbformat.read(eve, as_version=4)
+    for student in ("mallory", "eve"):
+        result = grade_task(str(submissions / student), release, FIXTURE_CONFIG, seed=1)
+        assert [(r.status, r.message) for r in result.results] == [
+            (ExerciseStatus.INVALID, "not graded: 01_basics.ipynb is a link")
+        ] * 2
+        assert TOKEN not in repr(result)
+
+
+def test_a_probe_folder_replaced_by_a_file_gives_each_exercise_a_status(tmp_path, monkeypatch):
+    """It once stopped the whole notebook with "the grader failed"."""
+    sandbox.check_available(LIMITS)
+    monkeypatch.syspath_prepend(str(GRADING))  # the judge imports fixture_checks here too
+    nb = nbformat.read(GRADING / "exercises" / "01_basics.ipynb", as_version=4)
+    attack = (
+        "import os, shutil\n"
+        "probes = os.environ['RNN_COURSE_PROBE_DIR']\n"
+        "shutil.rmtree(probes, ignore_errors=True)\n"
+        "open(probes, 'w').write('not a folder')\n\n"
+        "def add(a, b):\n    return a + b\n"
+    )
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex1_1-solution":
+            cell.source = attack
+    nbformat.write(nb, tmp_path / "01_basics.ipynb")
+    result = grade_notebook(tmp_path / "01_basics.ipynb", GRADING / "exercises" / "01_basics.ipynb",
+                            config=FIXTURE_CONFIG, seed=1)  # fmt: skip
+    assert [(r.exercise, r.status) for r in result.results] == [
+        ("1.1", ExerciseStatus.ERROR),
+        ("1.2", ExerciseStatus.ERROR),
+    ]
+    for r in result.results:
+        assert f"no answers were recorded for Exercise {r.exercise}" in r.message
+        assert "or could not write them" in r.message
+    # The grader reads records only from a folder of its own; a file there is refused too.
+    (tmp_path / "probes").write_text("a file")
+    with pytest.raises(NotADirectoryError):
+        os.lstat(tmp_path / "probes" / "1.1.json")  # how the grader used to fail
+    with pytest.raises(ProbeError, match="record of Exercise 1.1 is refused"):
+        load_probe(tmp_path / "probes", "1.1")
+
+
 def test_a_forged_result_is_rejected():
     """Student code that kills the executor and leaves its own result gets every cell not-run."""
     forge = textwrap.dedent(
@@ -283,6 +524,47 @@ def test_a_forged_result_is_rejected():
     runs = _run([forge, "print('after')"], sandboxed=True)
     assert [run.status for run in runs] == [CellStatus.NOT_RUN] * 2
     assert "gave no valid result" in runs[0].detail
+
+
+def test_without_a_cgroup_grading_stops_unless_per_process_limits_are_accepted(monkeypatch):
+    monkeypatch.setattr(sandbox.cgroups, "find_method", lambda: (None, "no cgroup here (a test)"))
+    monkeypatch.setattr(sandbox, "_AVAILABLE", None)
+    with pytest.raises(
+        SandboxUnavailable, match=r"no cgroup here \(a test\).*--per-process-limits"
+    ):
+        sandbox.check_available(LIMITS)
+    with GradingFolder() as folder, pytest.raises(SandboxUnavailable, match="in total"):
+        sandbox.sandbox_command(folder, ["true"], limits=LIMITS)
+    per_process = dataclasses.replace(LIMITS, per_process_only=True)
+    sandbox.check_available(per_process)  # a sandbox runs, without a cgroup
+    assert sandbox.total_limits() == (
+        "memory and processes limited per process only (no cgroup here (a test))"
+    )
+    with GradingFolder() as folder:
+        sandbox.sandbox_command(folder, ["true"], limits=per_process)
+        assert folder.groups == []
+
+
+def test_a_cgroup_caps_and_is_removed():
+    method, why_not = sandbox.cgroups.find_method()
+    assert method is not None, why_not  # CI grades as root on cgroup v1: it must have one
+    assert sandbox.total_limits() == f"memory and processes capped in total by {method}"
+    with GradingFolder() as folder:
+        sandbox.sandbox_command(folder, ["true"], limits=LIMITS)
+        (group,) = folder.groups
+        if method == sandbox.cgroups.V1:
+            names = ("memory.limit_in_bytes", "pids.max")
+            limits = {
+                n: (f / n).read_text().strip()
+                for f in group.folders
+                for n in names
+                if (f / n).exists()
+            }
+            assert limits["memory.limit_in_bytes"] == str(LIMITS.memory_bytes)
+            assert limits["pids.max"] == str(LIMITS.processes)
+            folders = list(group.folders)
+    if method == sandbox.cgroups.V1:
+        assert not any(f.exists() for f in folders)
 
 
 def test_unavailable_sandbox_fails_closed(monkeypatch):
@@ -314,7 +596,9 @@ def test_a_course_under_tmp_is_still_seen(tmp_path, monkeypatch):
     assert str(copy).startswith("/tmp/")
     sandbox.check_available()  # imports course_lib inside the sandbox
     with GradingFolder() as folder:
-        code = "import course_lib; open('where', 'w').write(course_lib.__file__)"
+        code = (
+            f"import course_lib; open({sandbox.SANDBOX_RESULT!r}, 'w').write(course_lib.__file__)"
+        )
         argv = sandbox.sandbox_command(folder, [sys.executable, "-c", code])
         assert sandbox.run_command(argv, timeout=60)[0] == 0
-        assert (folder.work / "where").read_text() == str(copy / "__init__.py")
+        assert folder.result.read_text() == str(copy / "__init__.py")

@@ -589,6 +589,11 @@ def test_notebook_page_buttons(site_dir, visit, page_path):
     repo_button = page.locator("a.btn-source-repository-button")
     assert repo_button.count() == 1 and repo_button.get_attribute("href") == url
 
+    # The install cell (tag remove-cell) is left out: the page opens on its chapter.
+    first_code = page.locator("article div.cell").first.inner_text()
+    assert "Install the course" not in page.locator("article").inner_text()
+    assert first_code.lstrip().startswith("import course_lib"), first_code[:200]
+
 
 NUMBERED = toc_numbers()
 
@@ -624,6 +629,11 @@ def test_exercises_page_lists_every_notebook(site_dir, visit):
     from course_lib.exercise_index import exercise_index
 
     notebooks = exercise_index(BOOK_DIR.parent / "solutions")
+    repository = read_yaml("_config.yml").get("repository", {})
+    org_repo = repository["url"].rstrip("/").removeprefix("https://github.com/")
+    branch = repository.get("branch", "main")
+    colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}"
+    binder = f"https://mybinder.org/v2/gh/{org_repo}/{branch}?"
     page, _ = visit("exercises.html")
     rows = page.locator("table.exercise-list tbody tr")
     if not notebooks:
@@ -640,3 +650,8 @@ def test_exercises_page_lists_every_notebook(site_dir, visit):
         student = BOOK_DIR.parent / "exercises" / f"{notebook.stem}.ipynb"
         download = row.locator("a.download")
         assert download.count() == (1 if student.is_file() else 0)
+        # Exercises open where chapters open: the chapters' launch addresses.
+        launch = {a.inner_text(): a.get_attribute("href") for a in row.locator("a").all()}
+        in_repo = f"exercises/{notebook.stem}.ipynb"
+        assert launch["Colab"] == f"{colab}/{in_repo}", launch
+        assert launch["Binder"].startswith(binder) and launch["Binder"].endswith(in_repo), launch

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+
+from course_lib import install_cell
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -96,6 +100,26 @@ def test_pages_workflow_builds_with_make_book_and_deploys_the_built_site():
     assert deploy.get("needs")
 
 
+def test_pages_workflow_publishes_this_repository_pinned_to_this_commit():
+    """The repository it runs in and its commit are written in before the build; the build
+    stops while a page names the placeholder; the published notebooks are pushed to the
+    branch the config's launch buttons then name."""
+    workflow = load("pages.yml")
+    lines = runs(workflow)
+    (publish,) = [line for line in lines if line.startswith("make publish ")]
+    assert 'URL="${{ github.server_url }}/${{ github.repository }}"' in publish
+    assert 'COMMIT="${{ github.sha }}"' in publish and 'BRANCH="$PUBLISHED_BRANCH"' in publish
+    (check,) = [line for line in lines if "course_lib.install_cell check-site" in line]
+    assert check.endswith("book/_build/html")
+    (push,) = [line for line in lines if line.startswith("git push")]
+    assert push.endswith('"HEAD:refs/heads/$PUBLISHED_BRANCH"')
+    order = [lines.index(line) for line in (publish, "make book", check, push)]
+    assert order == sorted(order), "publish, build, check, push: in this order"
+    assert workflow["env"]["PUBLISHED_BRANCH"] == install_cell.PUBLISHED_BRANCH
+    assert workflow["permissions"]["contents"] == "write"
+    assert "publish:" in MAKEFILE and "course_lib.install_cell publish" in MAKEFILE
+
+
 def test_weekly_workflow_tests_the_newest_releases_with_jupyter_book_1():
     workflow = load("weekly-latest.yml")
     on = workflow["on"]
@@ -111,6 +135,28 @@ def test_weekly_workflow_tests_the_newest_releases_with_jupyter_book_1():
     assert lines.index(upgrade[0]) < lines.index("make test"), "upgrade before make test"
     # The environment is set up first, so `make test` keeps the upgraded packages.
     assert lines.index("make setup") < lines.index(upgrade[0])
+
+
+def test_weekly_workflow_also_tests_the_lowest_tensorflow_of_the_range():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (tensorflow,) = [Requirement(r) for r in project["dependencies"] if r.startswith("tensorflow")]
+    (lowest,) = [s.version for s in tensorflow.specifier if s.operator == ">="]
+    workflow = load("weekly-latest.yml")
+    (job,) = workflow["jobs"].values()
+    assert set(job["strategy"]["matrix"]["tensorflow"]) == {"newest", "lowest"}
+    assert job["strategy"].get("fail-fast") is False
+    steps_by_leg = {
+        leg: [s for s in job["steps"] if s.get("if") == f"matrix.tensorflow == '{leg}'"]
+        for leg in ("newest", "lowest")
+    }
+    (install,) = steps_by_leg["lowest"]
+    assert f'pip install "tensorflow=={lowest}.*"' in install["run"], (lowest, install["run"])
+    (upgrade,) = steps_by_leg["newest"]
+    assert "--upgrade tensorflow" in upgrade["run"]
+    lines = runs(workflow)
+    assert (
+        lines.index("make setup") < lines.index(install["run"].strip()) < lines.index("make test")
+    )
 
 
 def recipe(target: str) -> list[str]:
@@ -147,6 +193,8 @@ def test_unit_tests_and_exercise_checks_run_on_macos_and_windows_with_conda():
 
     lines = runs(lone)
     assert "python -m pip install --no-deps -e ." in lines, "the README's conda route"
+    # environment.yml is the student's set: the tests bring their own tools (pytest, nbval).
+    assert 'python -m pip install -e ".[test]"' in lines
     # The Makefile's commands, so the systems run the same tests as `make test`.
     (unit,) = recipe("unit")
     assert unit.startswith("MPLBACKEND=Agg ")
@@ -168,3 +216,38 @@ def test_recipe_reads_the_makefile():
     assert recipe("exercises-check") == ["rnn-course assign --check"]
     with pytest.raises(AssertionError, match="no target"):
         recipe("no-such-target")
+
+
+def _sandbox_steps_before(lines: list[str], command: str) -> None:
+    """bubblewrap installed and its namespaces allowed before `command` runs."""
+    install = [
+        i for i, line in enumerate(lines) if "apt-get install" in line and "bubblewrap" in line
+    ]
+    sysctl = [
+        i for i, line in enumerate(lines)
+        if "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" in line
+    ]  # fmt: skip
+    assert install and sysctl, "bubblewrap must be installed and user namespaces allowed"
+    target = next(i for i, line in enumerate(lines) if command in line)
+    assert install[0] < target and sysctl[0] < target, f"the sandbox comes after {command!r}"
+
+
+@pytest.mark.parametrize("name", ["test.yml", "weekly-latest.yml"])
+def test_workflows_give_the_sandbox_what_ubuntu_24_04_lacks(name):
+    _sandbox_steps_before(runs(load(name)), "make test")
+
+
+def test_a_job_shows_the_sandbox_tests_and_the_container_passing():
+    workflow = load("test.yml")
+    job = workflow["jobs"]["sandbox"]
+    assert job["runs-on"] == "ubuntu-24.04"
+    lone = {"jobs": {"job": job}}
+    lines = runs(lone)
+    _sandbox_steps_before(lines, "tests/test_sandbox.py")
+    assert "make setup" in lines and lines.index("make setup") < len(lines) - 1
+    command = " ".join(lines[lines.index("make setup") + 1 :])
+    assert "-v" in command.split()  # every test named in the log
+    for test in ("test_sandbox.py", "test_cli_lms.py", "test_gradescope_scripts.py"):
+        assert f"tests/{test}" in command
+    step = next(s for s in steps(lone) if "tests/test_container.py" in str(s.get("run")))
+    assert step["env"]["RNN_COURSE_TEST_CONTAINER"] == "docker"

@@ -7,7 +7,8 @@ Used once, in book/exercises.md::
 
 It reads the nbgrader metadata of `../solutions/*.ipynb` (relative to the book) with
 `course_lib.exercise_index`, offers each generated student notebook `../exercises/NN_*.ipynb`
-as a download and, when the book has a Binder URL and a GitHub repository, as a Binder link.
+as a download and, when the book has a GitHub repository, with the Colab and Binder links
+the chapters' launch buttons have.
 The page is rebuilt whenever a notebook in either folder changes, appears or disappears.
 An empty or missing `solutions/` folder gives a short note instead of the table.
 """
@@ -29,15 +30,27 @@ EMPTY_NOTE = (
 )
 
 
-def _binder_base(theme_options: dict) -> str | None:
-    """`https://mybinder.org/v2/gh/ORG/REPO/BRANCH`, or None when not configured."""
-    binderhub = (theme_options.get("launch_buttons") or {}).get("binderhub_url", "").rstrip("/")
+def launch_bases(theme_options: dict) -> dict[str, str]:
+    """Service -> URL before a notebook's path in the repository: the Colab and Binder buttons'.
+
+    The same addresses as the launch buttons of the chapters (sphinx-book-theme), so an
+    exercise opens where a chapter opens: `{"Colab": "https://colab.research.google.com/
+    github/ORG/REPO/blob/BRANCH/", "Binder": "https://mybinder.org/v2/gh/ORG/REPO/BRANCH
+    ?urlpath=lab/tree/"}`, without a service the book has no URL for.
+    """
+    buttons = theme_options.get("launch_buttons") or {}
     repository = theme_options.get("repository_url", "").rstrip("/")
     prefix = "https://github.com/"
-    if not binderhub or not repository.startswith(prefix):
-        return None
+    if not repository.startswith(prefix):
+        return {}
+    org_repo = repository[len(prefix) :]
     branch = theme_options.get("repository_branch") or "main"
-    return f"{binderhub}/v2/gh/{repository[len(prefix) :]}/{branch}"
+    bases = {}
+    if colab := buttons.get("colab_url", "").rstrip("/"):
+        bases["Colab"] = f"{colab}/github/{org_repo}/blob/{branch}/"
+    if binderhub := buttons.get("binderhub_url", "").rstrip("/"):
+        bases["Binder"] = f"{binderhub}/v2/gh/{org_repo}/{branch}?urlpath=" + quote("lab/tree/")
+    return bases
 
 
 class ExerciseList(SphinxDirective):
@@ -74,7 +87,7 @@ class ExerciseList(SphinxDirective):
         repo_root = srcdir
         for _ in PurePosixPath(theme_options.get("path_to_docs", "") or ".").parts:
             repo_root = repo_root.parent
-        binder = _binder_base(theme_options)
+        bases = launch_bases(theme_options)
 
         downloads, launches = {}, {}
         for notebook in notebooks:
@@ -82,9 +95,10 @@ class ExerciseList(SphinxDirective):
             if not student.is_file():
                 continue
             downloads[notebook.stem] = Path(os.path.relpath(student, page_dir)).as_posix()
-            if binder:
-                in_repo = Path(os.path.relpath(student, repo_root)).as_posix()
-                launches[notebook.stem] = f"{binder}?urlpath={quote('lab/tree/' + in_repo)}"
+            in_repo = Path(os.path.relpath(student, repo_root)).as_posix()
+            launches[notebook.stem] = {
+                service: base + quote(in_repo) for service, base in bases.items()
+            }
 
         text = exercise_table(
             notebooks,

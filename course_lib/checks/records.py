@@ -25,10 +25,11 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
-import stat
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ import numpy as np
 __all__ = [
     "FORMAT",
     "LIMITS",
+    "Budget",
     "Encoder",
     "FailedCall",
     "Opaque",
@@ -48,6 +50,7 @@ __all__ = [
     "decode",
     "load_probe",
     "write_probe",
+    "zip_directory_bytes",
 ]
 
 #: Version of the record format, written into every record file.
@@ -66,6 +69,7 @@ class Limits:
     string_chars: int = 20_000  # one string
     name_chars: int = 200  # a call's name
     int_bits: int = 256  # a Python int
+    zip_directory_bytes: int = 4 * 2**20  # the .npz's table of contents (~50,000 arrays)
 
 
 LIMITS = Limits()
@@ -241,15 +245,56 @@ class _TooLarge(Exception):
     pass
 
 
-def decode(encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0) -> Any:
+class Budget:
+    """What decoding one exercise's record may still create: values, and bytes of arrays.
+
+    Decoding copies an array each time the record refers to it, so every reference counts:
+    a record of a few hundred bytes that names one large array many times is refused
+    instead of multiplying it in the grader's memory.
+
+    Args:
+        items: values (numbers, strings, arrays...) it may decode. Defaults to `LIMITS.items`.
+        array_bytes: bytes of arrays it may copy out. Defaults to `LIMITS.array_bytes`.
+    """
+
+    def __init__(self, items: int | None = None, array_bytes: int | None = None):
+        self.items = LIMITS.items if items is None else items
+        self.array_bytes = LIMITS.array_bytes if array_bytes is None else array_bytes
+        self.limits = (self.items, self.array_bytes)
+
+    def spend(self, items: int = 1, array_bytes: int = 0) -> None:
+        """Count what is about to be decoded; ProbeError when it is over the budget."""
+        self.items -= items
+        self.array_bytes -= array_bytes
+        if self.items < 0:
+            raise ProbeError(f"they hold more than {self.limits[0]:,} values")
+        if self.array_bytes < 0:
+            raise ProbeError(
+                f"they refer to more than {self.limits[1]:,} bytes of arrays (an array "
+                "counts each time it is referred to)"
+            )
+
+
+def decode(
+    encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0, budget: Budget | None = None
+) -> Any:
     """The value an encoded value stands for; raises `ProbeError` when it is malformed.
 
     Arrays are copied out of `arrays`, so the caller may change what it gets.
+
+    Args:
+        encoded: the encoded value (parsed JSON).
+        arrays: the record's arrays, by key.
+        depth: how deep `encoded` lies in the record. Defaults to 0.
+        budget: what decoding may still create, shared by every value of one record.
+            Defaults to a new `Budget()`.
     """
+    budget = Budget() if budget is None else budget
     if depth > LIMITS.depth + 2:
         raise ProbeError("the recorded answers are nested too deeply")
     kind = type(encoded)
     if encoded is None or kind in (bool, int, float, str):
+        budget.spend()
         if kind is str and len(encoded) > LIMITS.string_chars:
             raise ProbeError("a recorded string is too long")
         if kind is int and encoded.bit_length() > LIMITS.int_bits:
@@ -258,11 +303,13 @@ def decode(encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0) -> An
     if kind is not dict or not isinstance(encoded.get("t"), str):
         raise ProbeError(f"a recorded answer has an unknown form ({kind.__name__})")
     tag = encoded["t"]
+    if tag not in ("list", "tuple", "dict"):
+        budget.spend()
     if tag in ("list", "tuple"):
         items = encoded.get("v")
         if type(items) is not list:
             raise ProbeError(f"a recorded {tag} is malformed")
-        values = [decode(item, arrays, depth=depth + 1) for item in items]
+        values = [decode(item, arrays, depth=depth + 1, budget=budget) for item in items]
         return values if tag == "list" else tuple(values)
     if tag == "dict":
         pairs = encoded.get("v")
@@ -272,15 +319,16 @@ def decode(encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0) -> An
         for pair in pairs:
             if type(pair) is not list or len(pair) != 2:
                 raise ProbeError("a recorded dict is malformed")
-            key = decode(pair[0], arrays, depth=depth + 1)
+            key = decode(pair[0], arrays, depth=depth + 1, budget=budget)
             if type(key) not in (str, int, float, bool) and key is not None:
                 raise ProbeError("a recorded dict has a key that is not a plain value")
-            result[key] = decode(pair[1], arrays, depth=depth + 1)
+            result[key] = decode(pair[1], arrays, depth=depth + 1, budget=budget)
         return result
     if tag == "array":
         key = encoded.get("k")
         if not isinstance(key, str) or key not in arrays:
             raise ProbeError("a recorded array is missing from the .npz file")
+        budget.spend(0, arrays[key].nbytes)
         return arrays[key].copy()
     if tag == "scalar":
         scalar_type = _SCALAR_TYPES.get(encoded.get("dtype"))
@@ -312,7 +360,7 @@ def decode(encoded: Any, arrays: dict[str, np.ndarray], *, depth: int = 0) -> An
         if not isinstance(error, str) or type(unsolved) is not bool:
             raise ProbeError("a recorded error is malformed")
         return FailedCall(_short(error, 2_000), unsolved)
-    raise ProbeError(f"a recorded answer has an unknown form ({tag[:20]!r})")
+    raise ProbeError("a recorded answer has an unknown form")
 
 
 @dataclass(frozen=True)
@@ -368,29 +416,49 @@ def write_probe(
             raise
 
 
-def _regular_file(path: Path, limit: int, what: str, exercise: str) -> int:
+def _read_untrusted(path: Path, limit: int, what: str, exercise: str) -> bytes:
+    """The bytes of a record file: a regular file (no link, FIFO or device), at most `limit`."""
+    # Imported here: this runs in the grader only, never in the student's kernel.
+    from course_lib.grading.untrusted_files import UntrustedFileError, read_bytes
+
     try:
-        info = os.lstat(path)
+        return read_bytes(path, limit)
     except FileNotFoundError:
         raise ProbeError(
             f"no answers were recorded for Exercise {exercise}: its check cell did not run "
-            "(an earlier cell failed, the notebook stopped, or the check cell was removed)."
+            "(an earlier cell failed, the notebook stopped, or the check cell was removed) "
+            "or could not write them."
         ) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ProbeError(f"the {what} of Exercise {exercise} is not a regular file.")
-    if info.st_size > limit:
-        raise ProbeError(
-            f"the {what} of Exercise {exercise} is too large ({info.st_size} bytes, at most "
-            f"{limit})."
-        )
-    return info.st_size
+    except UntrustedFileError as error:
+        why = str(error).removeprefix(path.name).strip()
+        raise ProbeError(f"the {what} of Exercise {exercise} is refused: it {why}.") from None
+
+
+def zip_directory_bytes(data: bytes) -> int | None:
+    """The size of a zip file's table of contents, as `zipfile` will read it; None if unusable.
+
+    `zipfile` reads the whole table of contents before anything can be checked, one object
+    per entry, so its size is checked first. The end record is found the way `zipfile`
+    finds it; a zip64 end record (whose sizes are not checked here) makes it None.
+    """
+    end = len(data) - 22
+    if not (end >= 0 and data[end : end + 4] == b"PK\x05\x06" and data[-2:] == b"\x00\x00"):
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 2**16 - 22))
+    if end < 0 or len(data) - end < 22 or data[end - 20 : end - 16] == b"PK\x06\x07":
+        return None
+    return struct.unpack("<L", data[end + 12 : end + 16])[0]
 
 
 def _load_arrays(path: Path, exercise: str) -> dict[str, np.ndarray]:
-    _regular_file(path, LIMITS.array_bytes + 2**20, "array file", exercise)
+    data = _read_untrusted(path, LIMITS.array_bytes + 2**20, "array file", exercise)
     bad = ProbeError(f"the array file of Exercise {exercise} is damaged.")
+    directory = zip_directory_bytes(data)
+    if directory is None:
+        raise bad
+    if directory > LIMITS.zip_directory_bytes:
+        raise ProbeError(f"the array file of Exercise {exercise} lists too many arrays.")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if len(members) > LIMITS.items:
                 raise bad
@@ -402,7 +470,7 @@ def _load_arrays(path: Path, exercise: str) -> dict[str, np.ndarray]:
                 ):
                     raise bad
         arrays = {}
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             for key in npz.files:
                 array = npz[key]
                 if array.dtype.kind not in _ARRAY_KINDS or array.dtype.fields is not None:
@@ -415,7 +483,7 @@ def _load_arrays(path: Path, exercise: str) -> dict[str, np.ndarray]:
         raise bad from None
 
 
-def _decode_call(raw: Any, arrays: dict[str, np.ndarray]) -> dict:
+def _decode_call(raw: Any, arrays: dict[str, np.ndarray], budget: Budget) -> dict:
     if type(raw) is not dict:
         raise ProbeError("a recorded call is malformed")
     name = raw.get("name")
@@ -426,7 +494,7 @@ def _decode_call(raw: Any, arrays: dict[str, np.ndarray]) -> dict:
         raise ProbeError("the recorded arguments of a call are malformed")
     after = {}
     for key, encoded in after_raw.items():
-        value = decode(encoded, arrays)
+        value = decode(encoded, arrays, budget=budget)
         if not isinstance(value, np.ndarray) or len(key) > LIMITS.name_chars:
             raise ProbeError("the recorded arguments of a call are malformed")
         after[key] = value
@@ -442,7 +510,7 @@ def _decode_call(raw: Any, arrays: dict[str, np.ndarray]) -> dict:
         printed = (printed[0], _short(printed[1], 200))
     return {
         "name": name,
-        "result": decode(raw.get("result"), arrays),
+        "result": decode(raw.get("result"), arrays, budget=budget),
         "after": after,
         "printed": printed,
     }
@@ -462,10 +530,10 @@ def load_probe(probe_dir: str | os.PathLike, exercise: str) -> ProbeData:
         ProbeError: when the record is missing, too large or malformed.
     """
     json_path, npz_path = _paths(Path(probe_dir), exercise)
-    _regular_file(json_path, LIMITS.json_bytes, "record", exercise)
+    text = _read_untrusted(json_path, LIMITS.json_bytes, "record", exercise)
     damaged = ProbeError(f"the recorded answers of Exercise {exercise} are damaged.")
     try:
-        record = json.loads(json_path.read_bytes().decode("utf-8"))
+        record = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise damaged from None
     if (
@@ -481,8 +549,9 @@ def load_probe(probe_dir: str | os.PathLike, exercise: str) -> ProbeData:
     if len(record["calls"]) > LIMITS.calls:
         raise ProbeError(f"too many calls were recorded for Exercise {exercise}.")
     arrays = _load_arrays(npz_path, exercise) if os.path.lexists(npz_path) else {}
+    budget = Budget()  # one for the whole record: every value and every array reference
     try:
-        calls = tuple(_decode_call(raw, arrays) for raw in record["calls"])
+        calls = tuple(_decode_call(raw, arrays, budget) for raw in record["calls"])
     except RecursionError:
         raise damaged from None
     except ProbeError as error:

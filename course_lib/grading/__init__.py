@@ -7,12 +7,22 @@ One concept per module:
 - `assign`: solution notebooks -> the students' exercise notebooks (`rnn-course assign`).
 - `restore`: the released exercise + a student's answers -> the notebook that is graded.
 - `execute`: run a notebook cell by cell in a fresh kernel, surviving every fault.
+- `sandbox`: the bubblewrap sandbox each notebook runs in, and what it promises.
+- `cgroups`: caps on a sandbox's memory and processes in total (Linux cgroups).
+- `result_file`: the one file a sandboxed execution hands back to the grader.
+- `untrusted_files`: reading what a student or a sandbox produced (regular files only,
+  bounded, never quoted).
 - `grade`: score one student's notebook, one result per exercise.
 - `batch`: grade a class in parallel (`rnn-course grade`).
+- `assignment`: the notebooks that make up the assignment graded, and late work.
+- `zip_entries`: a zip archive read entry by entry, each bad entry refused on its own.
 - `submissions`: an LMS's "download all submissions" archive -> one folder per student.
 - `cluster`: grade a class on a Dask distributed cluster (`rnn-course grade --dask`).
-- `gradebook`: every gradebook written: long and wide CSV, Canvas import, Gradescope.
+- `gradebook`: the grader's gradebooks: long and wide CSV, Gradescope's results.json.
+- `canvas`: the Canvas gradebook export in, an import file for this assignment out.
+- `moodle`: the Moodle grading worksheet filled in, by participant id.
 - `feedback`: tables and Markdown feedback for people (`rnn-course check`, `--feedback`).
+- `escaping`: student text made inert for the terminal, Markdown and spreadsheets.
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
 """
@@ -25,17 +35,13 @@ from course_lib.grading.assign import (
     refresh_outputs,
 )
 from course_lib.grading.batch import grade_submissions
+from course_lib.grading.canvas import read_roster, write_canvas_csv
 from course_lib.grading.cluster import grade_on_dask
 from course_lib.grading.execute import CellRun, ExecutionConfig, run_notebook
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
 from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
-from course_lib.grading.gradebook import (
-    read_roster,
-    write_canvas_csv,
-    write_csv,
-    write_gradescope,
-    write_wide_csv,
-)
+from course_lib.grading.gradebook import write_csv, write_gradescope, write_wide_csv
+from course_lib.grading.moodle import read_worksheet, write_moodle_worksheet
 from course_lib.grading.notebook_format import (
     NotebookFormatError,
     NotebookReadError,
@@ -61,6 +67,7 @@ __all__ = [
     "make_exercise",
     "read_notebook",
     "read_roster",
+    "read_worksheet",
     "refresh_outputs",
     "results_table",
     "run_notebook",
@@ -71,6 +78,7 @@ __all__ = [
     "write_csv",
     "write_feedback",
     "write_gradescope",
+    "write_moodle_worksheet",
     "write_notebook",
     "write_wide_csv",
 ]

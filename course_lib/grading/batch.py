@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import multiprocessing
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from course_lib.grading import sandbox
+from course_lib.grading.escaping import terminal_text
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.grade import (
     ERROR,
@@ -54,7 +55,10 @@ def new_grading_seed() -> int:
 
 
 def student_folders(submissions_dir: str | Path) -> list[Path]:
-    """Return the students' folders of `submissions_dir` (hidden folders skipped), sorted.
+    """Return the students' folders of `submissions_dir`, sorted.
+
+    Hidden folders (`.git`) and macOS's `__MACOSX` are skipped; every other folder is a
+    student, whatever its name starts with (`_una`, `(bob)`, `=eve`).
 
     Raises:
         FileNotFoundError: when `submissions_dir` is not a folder.
@@ -63,23 +67,29 @@ def student_folders(submissions_dir: str | Path) -> list[Path]:
     if not submissions_dir.is_dir():
         raise FileNotFoundError(f"submissions folder {submissions_dir} does not exist")
     return sorted(
-        p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+        p
+        for p in submissions_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != "__MACOSX"
     )
 
 
 def find_submission(student_dir: Path, name: str) -> tuple[Path | None, str]:
     """Find `name` in a student's folder: at its top, else the shallowest unique copy below.
 
+    A link of that name is found too but not followed (folders below are searched without
+    following links): grading refuses it as "a link", so a link to a classmate's notebook
+    or to a file of the teacher's is never graded as the student's work.
+
     Returns:
         `(path, note)`; `path` is None when not found (then `note` says why).
     """
     direct = student_dir / name
-    if direct.is_file():
+    if direct.is_file() or direct.is_symlink():
         return direct, ""
     found = sorted(
         (len(p.relative_to(student_dir).parts), str(p), p)
         for p in student_dir.rglob(name)
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+        if (p.is_file() or p.is_symlink()) and ".ipynb_checkpoints" not in p.parts
     )
     if not found:
         return None, f"{name} not found in {student_dir.name}/"
@@ -99,7 +109,7 @@ def grade_task(
         SandboxUnavailable: when the sandbox is asked for and this worker cannot set it up.
     """
     if config.sandbox:
-        sandbox.check_available()  # once per process; a Dask worker may lack bubblewrap
+        sandbox.check_available(config.limits)  # once per process; a Dask worker may lack it
     student_path = Path(student_dir)
     path, note = find_submission(student_path, release.name)
     result = grade_notebook(
@@ -127,8 +137,8 @@ def failed_task(
 
 
 def progress_line(done: int, total: int, result: NotebookResult) -> str:
-    """Return `[12/150] alice 04_lstm.ipynb 8/10 points 14.2 s`."""
-    return (
+    """Return `[12/150] alice 04_lstm.ipynb 8/10 points 14.2 s` (printable: names escaped)."""
+    return terminal_text(
         f"[{done}/{total}] {result.student} {result.notebook} "
         f"{result.points:g}/{result.max_points:g} points {result.seconds:.1f} s"
     )
@@ -142,8 +152,9 @@ def grade_submissions(
     workers: int = 1,
     seed: int | None = None,
     progress: Callable[[str], None] | None = print,
+    notebooks: Collection[str] | None = None,
 ) -> list[NotebookResult]:
-    """Grade every student's copy of every released notebook.
+    """Grade every student's copy of every released notebook (or of the assignment's).
 
     Args:
         submissions_dir: folder with one sub-folder per student.
@@ -153,9 +164,10 @@ def grade_submissions(
         seed: the seed of the checks' inputs; None draws a fresh one (`new_grading_seed`).
             It is recorded in every result.
         progress: called with one line per graded notebook; None for silence.
+        notebooks: the released notebooks of the assignment (file names); None for all.
 
     Returns:
-        One `NotebookResult` per student x released notebook, sorted by student, then in
+        One `NotebookResult` per student x notebook graded, sorted by student, then in
         the release's order.
 
     Raises:
@@ -164,9 +176,11 @@ def grade_submissions(
     """
     config = config or ExecutionConfig()
     if config.sandbox:
-        sandbox.check_available()
+        sandbox.check_available(config.limits)
     seed = new_grading_seed() if seed is None else seed
     releases = released_notebooks(release_dir)
+    if notebooks is not None:
+        releases = [release for release in releases if release.name in notebooks]
     students = student_folders(submissions_dir)
     tasks = [(student, release) for student in students for release in releases]
     results: dict[tuple[str, str], NotebookResult] = {}

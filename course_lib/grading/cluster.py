@@ -29,7 +29,7 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from course_lib.grading import sandbox
@@ -66,8 +66,9 @@ def grade_on_dask(
     config: ExecutionConfig | None = None,
     seed: int | None = None,
     progress: Callable[[str], None] | None = print,
+    notebooks: Collection[str] | None = None,
 ) -> list[NotebookResult]:
-    """Grade every student's copy of every released notebook on a Dask cluster.
+    """Grade every student's copy of every released notebook (or the assignment's) on Dask.
 
     Args:
         submissions_dir: folder with one sub-folder per student, on a file system every
@@ -79,9 +80,10 @@ def grade_on_dask(
             be set up gives its tasks' rows as errors saying why).
         seed: the seed of the checks' inputs; None draws a fresh one.
         progress: called with one line per graded notebook; None for silence.
+        notebooks: the released notebooks of the assignment (file names); None for all.
 
     Returns:
-        One `NotebookResult` per student x released notebook, in the order of
+        One `NotebookResult` per student x notebook graded, in the order of
         `grade_submissions`.
 
     Raises:
@@ -95,9 +97,11 @@ def grade_on_dask(
 
     config = config or ExecutionConfig()
     if config.sandbox:
-        sandbox.check_available()
+        sandbox.check_available(config.limits)
     seed = new_grading_seed() if seed is None else seed
     releases = released_notebooks(release_dir)
+    if notebooks is not None:
+        releases = [release for release in releases if release.name in notebooks]
     students = student_folders(submissions_dir)
     client, owned = _client(address)
     results: dict[tuple[str, str], NotebookResult] = {}

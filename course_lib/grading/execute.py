@@ -21,11 +21,14 @@ notebook top to bottom, it:
 Kernels run with `TF_CPP_MIN_LOG_LEVEL=3` and their process output sent to /dev/null.
 
 The grader does not call `run_notebook` in its own process: `execute_job` writes the
-notebook and a JSON job into the grading folder and runs this module's command line,
-`python -m course_lib.grading.execute FOLDER`, inside the sandbox (`course_lib.grading.sandbox`)
-or, with `--no-sandbox`, as a plain subprocess. That command applies the sandbox's limits,
-runs the notebook and writes the cells' outcomes as JSON, which `execute_job` reads back
-and validates: it comes from a process the student's code could tamper with.
+notebook and a JSON job into the grading folder's `input` and runs this module's command
+line, `python -m course_lib.grading.execute INPUT WORKDIR RESULT`, inside the sandbox
+(`course_lib.grading.sandbox`) or, with `--no-sandbox`, as a plain subprocess. That command
+applies the sandbox's limits, copies the student's data files into the working folder, runs
+the notebook and writes one result file (`course_lib.grading.result_file`): the cells'
+outcomes and the files the grader asked back (the probe records). `execute_job` reads it
+back as untrusted (a regular file, bounded) and validates it: it comes from a process the
+student's code could tamper with.
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
 """
@@ -36,6 +39,7 @@ import dataclasses
 import enum
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -50,7 +54,21 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from course_lib.grading.sandbox import GradingFolder, SandboxLimits, run_command, sandbox_command
+from course_lib.grading.result_file import (
+    ResultFileError,
+    read_result,
+    returned_files,
+    write_result,
+)
+from course_lib.grading.sandbox import (
+    SANDBOX_INPUT,
+    SANDBOX_RESULT,
+    SANDBOX_WORKDIR,
+    GradingFolder,
+    SandboxLimits,
+    run_command,
+    sandbox_command,
+)
 
 # Exception name of the reply nbclient fabricates when a cell runs out of time.
 _TIMEOUT_ENAME = "CellTimeout"
@@ -68,10 +86,10 @@ class CellStatus(enum.StrEnum):
 
 
 OK, ERROR, TIMEOUT, DIED, NOT_RUN = CellStatus
-# The files of a job in the grading folder (all written by nbformat or json, never pickles).
-JOB_FILE, RESULT_FILE = ".rnn-course-job.json", ".rnn-course-result.json"
-NOTEBOOK = "notebook.ipynb"
-_MAX_RESULT_BYTES = 64 * 1024 * 1024
+# The files of a job in the grading folder's input (written by nbformat or json, never pickles).
+JOB_FILE, NOTEBOOK = "job.json", "notebook.ipynb"
+# Characters of a cell's printed output kept in the result (the grader only shows them).
+_RESULT_STDOUT_CHARS = 10_000
 # Seconds the sandbox may take beyond the notebook's own limit (start-up, writing results).
 _STARTUP_MARGIN = 120.0
 
@@ -491,15 +509,19 @@ def run_notebook(
 
 
 def _validated_runs(data: Any, cells: int) -> list[CellRun]:
-    """The `CellRun`s of a result file, or ValueError saying what is wrong with it."""
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-        raise ValueError("the result is not an object with a list of runs")
-    runs = data["runs"]
-    if len(runs) != cells:
-        raise ValueError(f"the result has {len(runs)} cells, the notebook {cells}")
-    texts = {"ename": 300, "evalue": _MAX_ERROR_CHARS, "stdout": 100_000, "detail": 500}
+    """The `CellRun`s of a result file's runs, or ValueError saying what is wrong with them."""
+    if not isinstance(data, list):
+        raise ValueError("the result holds no list of runs")
+    if len(data) != cells:
+        raise ValueError(f"the result has {len(data)} cells, the notebook {cells}")
+    texts = {
+        "ename": 300,
+        "evalue": _MAX_ERROR_CHARS,
+        "stdout": _RESULT_STDOUT_CHARS,
+        "detail": 500,
+    }
     validated = []
-    for index, run in enumerate(runs):
+    for index, run in enumerate(data):
         if not isinstance(run, dict) or run.get("index") != index:
             raise ValueError(f"cell {index} of the result is malformed")
         status = CellStatus(run.get("status"))  # ValueError for an unknown status
@@ -523,38 +545,46 @@ def execute_job(
     *,
     refresh_before: Iterable[int] = (),
     env: Mapping[str, str] | None = None,
+    returned: str = "",
 ) -> list[CellRun]:
-    """Run `nb` in `folder.work`, in the sandbox unless `config.sandbox` is False.
+    """Run `nb` in a working folder of its own, in the sandbox unless `config.sandbox` is False.
 
     Args:
         nb: the notebook to run (not modified).
-        folder: the grading folder; its `work` folder holds the working copy.
+        folder: the grading folder; the student's data files are in `folder.files`.
         config: limits and settings; `config.sandbox` chooses the sandbox.
         refresh_before: indices of the check cells (see `run_notebook`).
         env: extra environment variables for the executor and its kernel. Defaults to none.
+        returned: a folder of the working folder whose files come back into
+            `folder.returned` (the probe records); "" for none. Defaults to "".
 
     Returns:
         One `CellRun` per cell. When the executor gives no valid result (it was killed, or
         the student's code overwrote it), every cell is "not-run" with the reason.
     """
     env = dict(env or {})
-    nbformat.write(nb, folder.work / NOTEBOOK)
-    job = {"config": config.to_json(), "refresh_before": sorted(set(refresh_before))}
-    (folder.work / JOB_FILE).write_text(json.dumps(job), encoding="utf-8")
+    nbformat.write(nb, folder.input / NOTEBOOK)
+    job = {
+        "config": config.to_json(),
+        "refresh_before": sorted(set(refresh_before)),
+        "returned": returned,
+    }
+    (folder.input / JOB_FILE).write_text(json.dumps(job), encoding="utf-8")
+    module = [sys.executable, "-m", "course_lib.grading.execute"]
     if config.sandbox:
-        command = [sys.executable, "-m", "course_lib.grading.execute", "."]
-        argv = sandbox_command(folder, command, env, read_only=config.read_only_paths)
-        process_env = None
+        command = [*module, SANDBOX_INPUT, SANDBOX_WORKDIR, SANDBOX_RESULT]
+        argv = sandbox_command(
+            folder, command, env, read_only=config.read_only_paths, limits=config.limits
+        )
+        process_env = None  # run_command's own: nothing of the grader's
     else:
-        argv = [sys.executable, "-m", "course_lib.grading.execute", str(folder.work)]
+        argv = [*module, str(folder.input), str(folder.work), str(folder.result)]
         process_env = {**os.environ, **config.env, **env}
     code, stderr = run_command(argv, config.notebook_timeout + _STARTUP_MARGIN, process_env)
-    result = folder.work / RESULT_FILE
     try:
-        if result.is_symlink() or result.stat().st_size > _MAX_RESULT_BYTES:
-            raise ValueError("the result file is a link or too large")
-        return _validated_runs(json.loads(result.read_text(encoding="utf-8")), len(nb.cells))
-    except (OSError, ValueError, UnicodeDecodeError) as error:
+        runs = read_result(folder.result, config.limits.file_bytes, folder.returned)
+        return _validated_runs(runs, len(nb.cells))
+    except (ResultFileError, ValueError) as error:
         last = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
         reason = (
             f"not run: the notebook's execution gave no valid result ({_shorten(error, 200)}; "
@@ -564,21 +594,25 @@ def execute_job(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m course_lib.grading.execute FOLDER`: run the job in FOLDER, write its result.
+    """`python -m course_lib.grading.execute INPUT WORKDIR RESULT`: run the job, write the result.
 
-    Applies the sandbox's limits first when the job is sandboxed. Used by `execute_job`.
+    Applies the sandbox's limits first when the job is sandboxed, copies the data files of
+    `INPUT/files` into `WORKDIR`, runs `INPUT/notebook.ipynb` there and writes `RESULT`.
+    Used by `execute_job`.
     """
-    folder = Path((argv if argv is not None else sys.argv[1:])[0]).resolve()
-    job = json.loads((folder / JOB_FILE).read_text(encoding="utf-8"))
+    source, workdir, result = map(Path, argv if argv is not None else sys.argv[1:])
+    job = json.loads((source / JOB_FILE).read_text(encoding="utf-8"))
     config = ExecutionConfig.from_json(job["config"])
     if config.sandbox:
         config.limits.apply()
-    nb = nbformat.read(folder / NOTEBOOK, as_version=4)
-    runs = run_notebook(nb, folder, config, refresh_before=job["refresh_before"])
-    data = {"runs": [dataclasses.asdict(run) for run in runs]}
-    partial = folder / (RESULT_FILE + ".partial")
-    partial.write_text(json.dumps(data), encoding="utf-8")
-    partial.replace(folder / RESULT_FILE)
+    shutil.copytree(source / "files", workdir, dirs_exist_ok=True)
+    nb = nbformat.read(source / NOTEBOOK, as_version=4)
+    runs = run_notebook(nb, workdir, config, refresh_before=job["refresh_before"])
+    data = [dataclasses.asdict(run) for run in runs]
+    for run in data:
+        run["stdout"] = run["stdout"][:_RESULT_STDOUT_CHARS]
+    back = returned_files(workdir / job["returned"]) if job["returned"] else []
+    write_result(result, data, back, config.limits.file_bytes)
     return 0
 
 

@@ -5,18 +5,22 @@
 Markdown (a summary table per notebook, then the full message of every exercise that did
 not pass and the remarks on the notebook); `write_feedback` writes one such file per student.
 
+Everything a student controls (the name, the messages that quote what their functions
+returned, the notes that name their files) is inert: escaped for the terminal in the table,
+and for Markdown in the feedback (`course_lib.grading.escaping`), so a message cannot forge
+a line, a heading, raw HTML or a fake "Total: 8 of 8 points".
+
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from course_lib.grading.escaping import markdown_block, markdown_inline, terminal_text
 from course_lib.grading.grade import PASSED, NotebookResult
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+from course_lib.grading.submissions import safe_folder_name
 
 
 def _first_line(text: str, width: int) -> str:
@@ -30,14 +34,16 @@ def results_table(results: Sequence[NotebookResult], *, width: int = 100) -> str
     Args:
         results: graded notebooks.
         width: longest message shown in the table. Defaults to 100.
+
+    Returns:
+        The table, printable: control characters of messages shown as escapes.
     """
     rows = [("notebook", "exercise", "points", "status", "message")]
     for notebook in results:
         for r in notebook.results:
             points = f"{r.points:g}/{r.max_points:g}"
-            rows.append(
-                (notebook.notebook, r.exercise, points, r.status, _first_line(r.message, width))
-            )
+            message = terminal_text(_first_line(r.message, width))
+            rows.append((notebook.notebook, r.exercise, points, r.status, message))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for number, row in enumerate(rows):
@@ -49,10 +55,6 @@ def results_table(results: Sequence[NotebookResult], *, width: int = 100) -> str
     maximum = sum(n.max_points for n in results)
     lines.append(f"Total: {total:g} of {maximum:g} points")
     return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
 
 
 def student_feedback(
@@ -67,7 +69,7 @@ def student_feedback(
     """
     total = sum(n.points for n in results)
     maximum = sum(n.max_points for n in results)
-    heading = title or f"Feedback for {student}"
+    heading = markdown_inline(title or f"Feedback for {student}")
     lines = [f"# {heading}", "", f"**Total: {total:g} of {maximum:g} points**", ""]
     for notebook in results:
         lines += [
@@ -76,23 +78,18 @@ def student_feedback(
         ]
         lines += ["| Exercise | Points | Status | Summary |", "| --- | --- | --- | --- |"]
         for r in notebook.results:
-            summary = _cell(_first_line(r.message, 120)) if r.message else ""
+            summary = markdown_inline(_first_line(r.message, 120)) if r.message else ""
             lines.append(
                 f"| {r.exercise} | {r.points:g} / {r.max_points:g} | {r.status} | {summary} |"
             )
         lines.append("")
         for r in notebook.results:
             if r.status != PASSED and r.message and "\n" in r.message.strip():
-                lines += [
-                    f"**Exercise {r.exercise}** ({r.status}):",
-                    "",
-                    "```text",
-                    r.message.strip(),
-                    "```",
-                    "",
-                ]
+                lines += [f"**Exercise {r.exercise}** ({r.status}):", ""]
+                lines += [*markdown_block(r.message.strip()), ""]
         if notebook.notes:
-            lines += ["Notes:", ""] + [f"- {note}" for note in notebook.notes] + [""]
+            lines += ["Notes:", ""] + [f"- {markdown_inline(note)}" for note in notebook.notes]
+            lines += [""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -105,7 +102,7 @@ def write_feedback(results: Sequence[NotebookResult], folder: str | Path) -> lis
         by_student.setdefault(notebook.student, []).append(notebook)
     paths = []
     for student, notebooks in by_student.items():
-        path = folder / f"{_SAFE_NAME.sub('_', student) or 'student'}.md"
+        path = folder / f"{safe_folder_name(student)}.md"
         path.write_text(student_feedback(student, notebooks), encoding="utf-8")
         paths.append(path)
     return paths

@@ -14,7 +14,9 @@ the student's code does in its kernel can change a verdict, only its own answers
 - the cell (or the exercise's solution cell) ran out of time: 0, "timeout"; the kernel died:
   0, "crashed"; an earlier fault stopped the notebook: 0, "not-run";
 - the solution cell is missing from the submission: 0, "missing"; the notebook itself is
-  missing: "missing"; it is not a readable notebook: "invalid".
+  missing: "missing"; it is not a readable notebook, or not a regular file (a link to
+  another file, a FIFO...): "invalid", with a message that says what it is, never what it
+  holds (`untrusted_files`).
 
 Whatever happens, every released exercise gets exactly one result.
 
@@ -24,7 +26,6 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 from __future__ import annotations
 
 import enum
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,14 +40,17 @@ from course_lib.grading.execute import (
     execute_job,
 )
 from course_lib.grading.notebook_format import (
+    MAX_NOTEBOOK_BYTES,
     Exercise,
     NotebookReadError,
+    parse_notebook,
     read_notebook,
     source_text,
     validate,
 )
 from course_lib.grading.restore import Restored, restore
 from course_lib.grading.sandbox import SANDBOX_WORKDIR, GradingFolder
+from course_lib.grading.untrusted_files import UntrustedFileError, copy_regular_file, read_text
 
 # Environment variables that put the check cells into probing mode (see course_lib.checks).
 PROBE_DIR_VARIABLE, SEED_VARIABLE = "RNN_COURSE_PROBE_DIR", "RNN_COURSE_GRADING_SEED"
@@ -150,6 +154,8 @@ class NotebookResult:
         seconds: wall-clock time the grading took.
         seed: the grading run's seed of the checks' inputs (None: the self-check's).
         sandboxed: whether the notebook ran in the grading sandbox.
+        submitted: whether the student handed the notebook in (False: no file at all).
+        late: whether the LMS marked it late (`course_lib.grading.assignment`).
     """
 
     student: str
@@ -159,6 +165,8 @@ class NotebookResult:
     seconds: float = 0.0
     seed: int | None = None
     sandboxed: bool = True
+    submitted: bool = True
+    late: bool = False
 
     @property
     def points(self) -> float:
@@ -245,23 +253,19 @@ def score_exercise(
     return points, PARTIAL if verdict.passed else FAILED, _shorten(verdict.message)
 
 
-def _copy_data_files(folder: Path, workdir: Path) -> None:
-    """Copy the regular, non-code files of `folder` (not its subfolders) into `workdir`."""
+def _copy_data_files(folder: Path, target: Path) -> None:
+    """Copy the regular, non-code files of `folder` (not its subfolders, not links) into `target`."""
     try:
         entries = sorted(folder.iterdir())
     except OSError:
         return
     for entry in entries:
-        try:
-            if (
-                entry.is_file()
-                and not entry.is_symlink()
-                and entry.suffix.lower() not in _CODE_SUFFIXES
-                and entry.stat().st_size <= _MAX_COPIED_FILE_BYTES
-            ):
-                shutil.copy2(entry, workdir / entry.name)
-        except OSError:
+        if entry.suffix.lower() in _CODE_SUFFIXES:
             continue
+        try:
+            copy_regular_file(entry, target / entry.name, _MAX_COPIED_FILE_BYTES)
+        except (OSError, UntrustedFileError):
+            continue  # a link, a FIFO, a folder, too large: not the student's data
 
 
 def _rows(student, notebook, exercises, status, message) -> list[ExerciseResult]:
@@ -305,7 +309,9 @@ def grade_notebook(
     if not isinstance(release, ReleasedNotebook):
         release = ReleasedNotebook.read(release)
     name, exercises = release.name, release.exercises
-    result = NotebookResult(student, name, seed=seed, sandboxed=config.sandbox)
+    result = NotebookResult(
+        student, name, seed=seed, sandboxed=config.sandbox, submitted=submission is not None
+    )
     if submission is None:
         result.results = _rows(
             student, name, exercises, MISSING, missing_reason or f"{name} not found"
@@ -313,19 +319,24 @@ def grade_notebook(
         return result
     submission = Path(submission)
     try:
-        submitted = read_notebook(submission)
+        submitted = parse_notebook(read_text(submission, MAX_NOTEBOOK_BYTES), submission.name)
+    except FileNotFoundError:
+        submitted = None
+        message = f"{submission.name} does not exist"
+    except UntrustedFileError as error:
+        submitted, message = None, f"not graded: {error}"
     except NotebookReadError as error:
-        result.results = _rows(student, name, exercises, INVALID, str(error))
+        submitted, message = None, str(error)
+    if submitted is None:
+        result.results = _rows(student, name, exercises, INVALID, message)
         result.seconds = time.monotonic() - start
         return result
     restored = restore(release.nb, submitted)
     result.notes = list(restored.notes)
     with GradingFolder() as folder:
-        _copy_data_files(submission.parent, folder.work)
-        probe_dir = folder.work / PROBE_DIR
-        probe_dir.mkdir()
-        inside = f"{SANDBOX_WORKDIR}/{PROBE_DIR}" if config.sandbox else str(probe_dir)
-        env = {PROBE_DIR_VARIABLE: inside}
+        _copy_data_files(submission.parent, folder.files)
+        workdir = SANDBOX_WORKDIR if config.sandbox else str(folder.work)
+        env = {PROBE_DIR_VARIABLE: f"{workdir}/{PROBE_DIR}"}
         if seed is not None:
             env[SEED_VARIABLE] = str(seed)
         runs = execute_job(
@@ -334,6 +345,7 @@ def grade_notebook(
             config,
             refresh_before=restored.check_cells.values(),
             env=env,
+            returned=PROBE_DIR,
         )
         for exercise in exercises:
             points, status, message = score_exercise(
@@ -341,7 +353,7 @@ def grade_notebook(
                 restored,
                 runs,
                 release.check_sources[exercise.id],
-                probe_dir,
+                folder.returned,
                 seed,
                 config.check_modules,
             )

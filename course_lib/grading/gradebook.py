@@ -1,34 +1,25 @@
-"""Every gradebook the grader writes, from the same results: one module, the csv and json modules.
+"""The grader's own gradebooks, from the same results: long and wide CSV, Gradescope's JSON.
 
 `rnn-course grade` grades a class into a list of `NotebookResult` (one per student x
-released notebook); this module turns that list into files for people and for learning
-management systems:
+notebook of the assignment); this module turns that list into files for people and for
+Gradescope (the Canvas and Moodle import files have their modules, `canvas` and `moodle`):
 
 - `write_csv`: the long CSV, one row per student x exercise (columns `CSV_COLUMNS`:
   `student, notebook, exercise, points, max_points, status, message, sandbox,
-  grading_seed`); messages on one line; `sandbox` is `yes`, or `NO (--no-sandbox)` when the
-  students' code ran unsandboxed, and `grading_seed` the seed the checks' inputs came from.
-  The exercise column holds the number people read (`1.1`), not the nbgrader grade id.
-- `write_wide_csv`: one row per student, one column per notebook (its points) and `total`,
-  for a spreadsheet or an LMS column import.
-- `write_canvas_csv`: the CSV that Canvas's *Gradebook > Import* accepts, built from the
-  roster the teacher exported from Canvas (*Gradebook > Export*): columns `Student`, `ID`,
-  `SIS User ID`, `SIS Login ID`, `Section`, then one column per assignment (notebook), and a
-  `Points Possible` row. Every roster student is in it; a student without a submission gets
-  0; graded students the roster lacks are returned so the caller can report them. A roster
-  column that already names an assignment (`01_basics (123)`, as Canvas exports it) is
-  reused, so the import updates that column instead of creating a new one.
+  grading_seed, late`); messages on one line; `sandbox` is `yes`, or `NO (--no-sandbox)`
+  when the students' code ran unsandboxed, `grading_seed` the seed the checks' inputs came
+  from, and `late` is `late` when the LMS marked the notebook late. The exercise column
+  holds the number people read (`1.1`), not the nbgrader grade id.
+- `write_wide_csv`: one row per student, one column per notebook (its points), `total`
+  and `late` (the notebooks handed in late), for a spreadsheet.
 - `write_gradescope`: one `results.json` per submission in Gradescope's autograder format
   (`score`, `execution_time`, `output`, `tests` with `name`, `score`, `max_score`,
   `status`, `output`), so the same checks can run inside a Gradescope autograder (see the
   README's Gradescope section: `setup.sh` and `run_autograder` call `rnn-course`).
 
-Students are matched to roster rows by, in order: the Canvas user id (`ID`, which Canvas puts
-in the file names of its "Download submissions" archive), the `SIS Login ID`, the
-`SIS User ID`, then the name (case and spacing ignored, "Last, First" read as "First Last").
-
-All files are UTF-8 (the CSVs with a byte-order mark, which Excel needs to read accented
-names and LMS importers ignore), written with `csv` (minimal quoting) and `json`.
+All files are UTF-8 (the wide CSV with a byte-order mark, which Excel needs to read
+accented names), written with `csv` (minimal quoting) and `json`. No cell starts with
+`= + - @` (a spreadsheet formula): such text gets a leading `'` (`escaping.spreadsheet_cell`).
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.
 """
@@ -39,10 +30,11 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.grading.escaping import spreadsheet_cell
 from course_lib.grading.grade import PASSED, NotebookResult
 
 CSV_COLUMNS = (
@@ -55,8 +47,8 @@ CSV_COLUMNS = (
     "message",
     "sandbox",
     "grading_seed",
+    "late",
 )
-CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 _MAX_CSV_MESSAGE = 1_000
 _ENCODING = "utf-8-sig"
 
@@ -66,25 +58,62 @@ def _one_line(text: str, limit: int = _MAX_CSV_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _points(value: float) -> str:
+def points_text(value: float) -> str:
+    """Points as every gradebook writes them: two decimals (`7.50`)."""
     return f"{value:.2f}"
 
 
-def _open(path: str | Path, encoding: str = _ENCODING):
+def open_csv(path: str | Path, encoding: str = _ENCODING):
+    """Open a gradebook file for writing (its folder made first), for `csv.writer`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.open("w", newline="", encoding=encoding)
+
+
+def safe_row(cells) -> list:
+    """A row whose text cells no spreadsheet reads as a formula."""
+    return [spreadsheet_cell(cell) for cell in cells]
 
 
 def _notebooks(results: Sequence[NotebookResult]) -> list[str]:
     return list(dict.fromkeys(r.notebook for r in results))
 
 
-def _by_student(results: Sequence[NotebookResult]) -> dict[str, dict[str, NotebookResult]]:
+def by_student(results: Sequence[NotebookResult]) -> dict[str, dict[str, NotebookResult]]:
+    """Results as student -> notebook name -> result."""
     table: dict[str, dict[str, NotebookResult]] = {}
     for result in results:
         table.setdefault(result.student, {})[result.notebook] = result
     return table
+
+
+def name_key(name: str) -> str:
+    """A name as compared across LMS files: case, spacing, `_` and "Last, First" ignored.
+
+    Example:
+        >>> name_key("Lovelace, Ada") == name_key("ada_lovelace") == "ada lovelace"
+        True
+    """
+    name = unicodedata.normalize("NFKC", name).casefold().strip()
+    if "," in name:  # "Last, First" -> "first last"
+        last, first = name.split(",", 1)
+        name = f"{first} {last}"
+    return " ".join(re.split(r"[\s_.]+", name)).strip()
+
+
+@dataclass
+class ImportReport:
+    """What an LMS import file (Canvas, Moodle) holds, for the summary the teacher reads.
+
+    Args:
+        written: the LMS's students (names or ids) with a grade in the file.
+        left_out: the LMS's students who handed nothing in (the LMS keeps their grades).
+        unknown: graded students the LMS's file lacks (their grades are not in the file).
+    """
+
+    written: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
 
 def sandbox_text(result: NotebookResult) -> str:
@@ -102,222 +131,59 @@ def write_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
     Example:
         >>> write_csv(results, "grades.csv")  # doctest: +SKIP
     """
-    with _open(path, "utf-8") as handle:
+    with open_csv(path, "utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for notebook in results:
             for r in notebook.results:
-                writer.writerow(
-                    [
-                        r.student,
-                        r.notebook,
-                        r.exercise,
-                        _points(r.points),
-                        _points(r.max_points),
-                        r.status,
-                        _one_line(r.message),
-                        sandbox_text(notebook),
-                        "" if notebook.seed is None else notebook.seed,
-                    ]
-                )
+                row = [
+                    r.student,
+                    r.notebook,
+                    r.exercise,
+                    points_text(r.points),
+                    points_text(r.max_points),
+                    r.status,
+                    _one_line(r.message),
+                    sandbox_text(notebook),
+                    "" if notebook.seed is None else notebook.seed,
+                    "late" if notebook.late else "",
+                ]
+                writer.writerow(safe_row(row))
 
 
 def write_wide_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
-    """Write one row per student, one column per notebook (points earned) and `total`.
+    """Write one row per student, one column per notebook (points earned), `total`, `late`.
 
     The header names each notebook by its stem (`01_basics`); the second row,
-    `Points Possible`, holds what each column is worth.
+    `Points Possible`, holds what each column is worth; `late` lists the stems of the
+    notebooks handed in late.
 
     Args:
         results: from `grade_submissions`.
         path: the CSV file.
     """
     notebooks = _notebooks(results)
-    table = _by_student(results)
+    table = by_student(results)
     worth = {}
     for result in results:
         worth.setdefault(result.notebook, result.max_points)
-    with _open(path) as handle:
+    with open_csv(path) as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *(Path(n).stem for n in notebooks), "total"])
+        writer.writerow(["student", *(Path(n).stem for n in notebooks), "total", "late"])
         writer.writerow(
             [
                 "Points Possible",
-                *(_points(worth[n]) for n in notebooks),
-                _points(sum(worth.values())),
+                *(points_text(worth[n]) for n in notebooks),
+                points_text(sum(worth.values())),
+                "",
             ]
         )
         for student, graded in table.items():
             points = [graded[n].points if n in graded else 0.0 for n in notebooks]
-            writer.writerow([student, *map(_points, points), _points(sum(points))])
-
-
-# -- rosters ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RosterStudent:
-    """One student of an LMS roster (a Canvas gradebook export).
-
-    Args:
-        name: `Student` (Canvas writes "Last, First").
-        id: `ID`, the LMS's user id.
-        sis_user_id: `SIS User ID` (may be empty).
-        sis_login_id: `SIS Login ID` (may be empty).
-        section: `Section` (may be empty).
-    """
-
-    name: str
-    id: str
-    sis_user_id: str = ""
-    sis_login_id: str = ""
-    section: str = ""
-
-
-@dataclass(frozen=True)
-class Roster:
-    """A roster: its students and any assignment columns it already has."""
-
-    students: tuple[RosterStudent, ...]
-    assignment_columns: tuple[str, ...] = ()
-
-
-def read_roster(path: str | Path) -> Roster:
-    """Read the CSV an LMS exports (Canvas: *Gradebook > Export*).
-
-    Needs the columns `Student` and `ID`; `SIS User ID`, `SIS Login ID` and `Section` are
-    read when present. Rows that are not students (`Points Possible`, the test student) are
-    skipped.
-
-    Args:
-        path: the roster CSV (UTF-8, with or without a byte-order mark).
-
-    Returns:
-        A `Roster`.
-
-    Raises:
-        ValueError: when the file lacks the `Student` or `ID` column.
-    """
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = [c.strip() for c in reader.fieldnames or []]
-        missing = [c for c in ("Student", "ID") if c not in columns]
-        if missing:
-            raise ValueError(
-                f"`roster` must be an LMS export with the columns Student and ID "
-                f"(Canvas: Gradebook > Export); {Path(path).name} lacks {', '.join(missing)} "
-                f"(its columns: {', '.join(columns) or 'none'})."
-            )
-        students = []
-        for row in reader:
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            name, user_id = row.get("Student", ""), row.get("ID", "")
-            if not user_id or name.lower() in ("points possible", "student, test", "test student"):
-                continue
-            students.append(
-                RosterStudent(
-                    name,
-                    user_id,
-                    row.get("SIS User ID", ""),
-                    row.get("SIS Login ID", ""),
-                    row.get("Section", ""),
-                )
-            )
-    extra = tuple(c for c in columns if c not in CANVAS_COLUMNS and c)
-    return Roster(tuple(students), extra)
-
-
-def _name_key(name: str) -> str:
-    name = unicodedata.normalize("NFKC", name).casefold().strip()
-    if "," in name:  # "Last, First" -> "first last"
-        last, first = name.split(",", 1)
-        name = f"{first} {last}"
-    return " ".join(re.split(r"[\s_.]+", name)).strip()
-
-
-def match_roster(
-    roster: Roster, students: Iterable[str], ids: Mapping[str, str] | None = None
-) -> tuple[dict[str, str], list[str]]:
-    """Match graded students to roster rows.
-
-    Args:
-        roster: from `read_roster`.
-        students: the graded students' names (folder names or LMS archive names).
-        ids: student -> LMS user id, where known (from an LMS archive's file names).
-
-    Returns:
-        `(matched, unknown)`: roster `ID` -> graded student, and the graded students that
-        match no roster row, in the order given.
-    """
-    ids = dict(ids or {})
-    keys: dict[str, str] = {}
-    for entry in roster.students:
-        for key in (entry.id, entry.sis_login_id, entry.sis_user_id):
-            if key:
-                keys.setdefault(f"id:{key.casefold()}", entry.id)
-        keys.setdefault(f"name:{_name_key(entry.name)}", entry.id)
-    matched: dict[str, str] = {}
-    unknown = []
-    for student in students:
-        candidates = [f"id:{ids[student].casefold()}"] if student in ids else []
-        candidates += [f"id:{student.casefold()}", f"name:{_name_key(student)}"]
-        found = next((keys[c] for c in candidates if c in keys), None)
-        if found is None or found in matched:
-            unknown.append(student)
-        else:
-            matched[found] = student
-    return matched, unknown
-
-
-def write_canvas_csv(
-    results: Sequence[NotebookResult],
-    roster: Roster,
-    path: str | Path,
-    *,
-    ids: Mapping[str, str] | None = None,
-) -> list[str]:
-    """Write the Canvas gradebook-import CSV: every roster student, one column per notebook.
-
-    Args:
-        results: from `grade_submissions`.
-        roster: from `read_roster`.
-        path: the CSV file to import in Canvas (*Gradebook > Import*).
-        ids: student -> Canvas user id, where known (from the archive's file names).
-
-    Returns:
-        The graded students the roster lacks (their grades are not in the file).
-    """
-    notebooks = _notebooks(results)
-    table = _by_student(results)
-    matched, unknown = match_roster(roster, table, ids)
-    worth = {}
-    for result in results:
-        worth.setdefault(result.notebook, result.max_points)
-    headers = []
-    for notebook in notebooks:
-        stem = Path(notebook).stem
-        existing = [c for c in roster.assignment_columns if c == stem or c.startswith(stem + " (")]
-        headers.append(existing[0] if existing else stem)
-    with _open(path) as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*CANVAS_COLUMNS, *headers])
-        writer.writerow(
-            ["Points Possible", "", "", "", "", *(_points(worth[n]) for n in notebooks)]
-        )
-        for entry in roster.students:
-            graded = table.get(matched.get(entry.id, ""), {})
-            points = [graded[n].points if n in graded else 0.0 for n in notebooks]
+            late = " ".join(Path(n).stem for n in notebooks if n in graded and graded[n].late)
             writer.writerow(
-                [
-                    entry.name,
-                    entry.id,
-                    entry.sis_user_id,
-                    entry.sis_login_id,
-                    entry.section,
-                    *map(_points, points),
-                ]
+                safe_row([student, *map(points_text, points), points_text(sum(points)), late])
             )
-    return unknown
 
 
 # -- Gradescope ------------------------------------------------------------------------------
@@ -369,7 +235,7 @@ def write_gradescope(results: Sequence[NotebookResult], folder: str | Path) -> l
         The files written, one per student.
     """
     paths = []
-    for student, graded in _by_student(results).items():
+    for student, graded in by_student(results).items():
         path = Path(folder) / student / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(gradescope_results(list(graded.values())), indent=2, ensure_ascii=False)

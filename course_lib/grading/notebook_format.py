@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import logging
 import re
 import warnings
@@ -91,6 +92,9 @@ CHECK_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)$")
 SOLUTION_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)-solution(?:-(?P<part>\d+))?$")
 # Any grade_id that belongs to an exercise: `ex4_2`, `ex4_2-solution`, `ex4_2b` (not `ex4_21`).
 EXERCISE_GRADE_ID = re.compile(r"^ex(?P<chapter>\d+)_(?P<number>\d+)(?![0-9])")
+# The locked cell that installs the course where it is missing (course_lib.install_cell). Its
+# pinned source differs between a published copy and a teacher's clone: not an edit.
+INSTALL_GRADE_ID = "install"
 # nbgrader's schema (nbgrader/nbgraderformat/common.py) for grade_id.
 NBGRADER_GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")
 
@@ -416,7 +420,7 @@ def _quiet_nbformat() -> Iterator[None]:
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
-    """Read a notebook file as nbformat 4.
+    """Read a notebook file as nbformat 4 (a file of the course's; see `parse_notebook`).
 
     Args:
         path: the `.ipynb` file.
@@ -442,14 +446,45 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
         raise NotebookReadError(f"{path} does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
         raise NotebookReadError(f"{path.name} cannot be read: {error}") from None
+    return parse_notebook(text, path.name)
+
+
+def parse_notebook(text: str, name: str) -> nbformat.NotebookNode:
+    """Parse a notebook's JSON text as nbformat 4; errors say where, never quote the text.
+
+    A student's file may be anything (another file renamed, a link's target read by
+    mistake): the messages give a position or a kind of problem, never its content.
+
+    Args:
+        text: the file's text.
+        name: the file's name, for messages.
+
+    Returns:
+        The notebook.
+
+    Raises:
+        NotebookReadError: naming the file and saying what is wrong with it.
+
+    Example:
+    >>> parse_notebook('{"cells": [ this is not json', "01.ipynb")
+    Traceback (most recent call last):
+    ...
+    course_lib.grading.notebook_format.NotebookReadError: 01.ipynb is not a valid notebook: not JSON (line 1, column 13)
+    """
     try:
         with _quiet_nbformat():
             nb = nbformat.reads(text, as_version=4)
-    except Exception as error:  # nbformat raises many kinds on malformed input
-        detail = " ".join(str(error).split())[:200]
-        raise NotebookReadError(f"{path.name} is not a valid notebook: {detail}") from None
+    except Exception as error:  # nbformat raises many kinds, some quoting the input
+        why = f"nbformat cannot read it ({type(error).__name__})"
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as bad:
+            why = f"not JSON (line {bad.lineno}, column {bad.colno})"
+        except RecursionError:
+            why = "nested too deeply"
+        raise NotebookReadError(f"{name} is not a valid notebook: {why}") from None
     if not isinstance(nb.get("cells"), list):
-        raise NotebookReadError(f"{path.name} is not a valid notebook: it has no list of cells")
+        raise NotebookReadError(f"{name} is not a valid notebook: it has no list of cells")
     return nb
 
 

@@ -37,6 +37,7 @@ import nbformat
 
 from course_lib.grading.notebook_format import (
     CHECK,
+    INSTALL_GRADE_ID,
     SOLUTION,
     cell_role,
     exercise_of,
@@ -163,7 +164,7 @@ def restore(release: Mapping[str, Any], submission: Mapping[str, Any]) -> Restor
             found = by_id.get(gid) if gid else None
             if found is None:
                 deleted.append(gid or f"cell {index}")
-            elif source_text(student_cells[found]) != source_text(cell):
+            elif source_text(student_cells[found]) != source_text(cell) and gid != INSTALL_GRADE_ID:
                 edited.append(gid)
         nb.cells.append(new)
 
