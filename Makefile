@@ -21,11 +21,11 @@ BOOK_HTML := $(BOOK_DIR)/_build/html
 # Strict build used by `make test`: warnings are errors, every cell must run cleanly.
 BOOK_STRICT := --warningiserror --nitpick --keep-going
 
-.PHONY: help setup book publish book-strict test lint unit exercises-check solutions site lab bench clean
+.PHONY: help setup book publish book-strict test lint unit exercises-check solutions numbers site lab bench clean
 
 help:
 	@echo "make book   build the website into $(BOOK_HTML) (sets everything up first)"
-	@echo "make test   lint, unit tests, strict book build, exercise checks, browser test"
+	@echo "make test   lint, unit tests, strict book build, numbers in the text, exercise checks, browser test"
 	@echo "make lab    JupyterLab on this repository with the course environment"
 	@echo "make bench  timings and model-quality benchmarks (not part of make test)"
 	@echo "make clean  remove build outputs (keeps .venv)"
@@ -58,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest -m "not browser"
+	MPLBACKEND=Agg $(PY) -m pytest -m "not browser and not built_book"
 
 # The exercises are generated from the solutions: fail when they are out of date.
 exercises-check: $(STAMP)
@@ -67,6 +67,12 @@ exercises-check: $(STAMP)
 # Every cell of every solution notebook runs, and check cells print their success line.
 solutions: $(STAMP)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider solutions/
+
+# Every number in the book's text with 3 or more significant digits comes from a run: an
+# output of its executed notebook (read from the execution cache `book-strict` leaves in
+# book/_build/.jupyter_cache, so the book is executed once) or bench/results.json.
+numbers: $(STAMP)
+	$(PY) -m pytest -m built_book -p no:cacheprovider tests/test_book_numbers.py
 
 # axe-core for the accessibility audit of the website, from npm (package.json pins the
 # version; the test serves it beside the site, never from a CDN).
@@ -85,7 +91,7 @@ site: $(STAMP) $(AXE_JS)
 	RNN_CHROMIUM="$$($(PY) tests/find_browser.py --install)" && export RNN_CHROMIUM && \
 		$(PY) -m pytest -m browser tests/test_site_browser.py
 
-test: lint exercises-check unit solutions book-strict site
+test: lint exercises-check unit solutions book-strict numbers site
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bench.timing import ROOT
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
+CHAPTER_TABLES = ("ch6", "ch7", "ch9")  # bench/chN.py: METRICS, read by bench.notebook_metrics
 SECTIONS = (
     "book",
     "make_test",
@@ -23,8 +25,8 @@ SECTIONS = (
     "quality",
     "cluster",
     "seeds",
-    "ch7",
-    "ch9",
+    "plateau",
+    *CHAPTER_TABLES,
 )
 
 
@@ -41,9 +43,35 @@ def machine() -> dict[str, str]:
     }
 
 
+def current_commit(root: Path = ROOT) -> str:
+    """The commit checked out in `root`, short, with `-dirty` when tracked files differ from it."""
+    completed = subprocess.run(
+        ["git", "describe", "--always", "--dirty", "--abbrev=7"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    return completed.stdout.strip() if completed.returncode == 0 else "unknown"
+
+
+def book_notebook_names() -> list[str]:
+    from bench.book import book_notebooks
+
+    return [path.name for path in book_notebooks()]
+
+
 def write(results: dict, json_path: Path = RESULTS_JSON, md_path: Path = RESULTS_MD) -> None:
-    json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    md_path.write_text(report.render(results))
+    text = json.dumps(results, indent=2, sort_keys=True) + "\n"
+    json_path.write_text(text)
+    # rendered from the file as written (keys sorted), as `--render-only` and the test do
+    md_path.write_text(report.render(json.loads(text), book_notebook_names()))
+
+
+def complain_about_incomplete_sections(results: dict) -> int:
+    """Print every section whose notebooks are not the book's; 1 if there is one, else 0."""
+    incomplete = report.incomplete_sections(results, book_notebook_names())
+    for section, warning in incomplete.items():
+        plain = warning.replace("**", "").replace("`", "")
+        print(f"bench: section {section!r}: {plain}", file=sys.stderr)
+    return 1 if incomplete else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,16 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     if args.render_only:
-        RESULTS_MD.write_text(report.render(results))
-        return 0
+        RESULTS_MD.write_text(report.render(results, book_notebook_names()))
+        return complain_about_incomplete_sections(results)
     import course_lib
 
     course_lib.setup(style=False)
+    commit = current_commit()  # before the first write changes bench/results.*
     results["machine"] = machine()
     results["date"] = datetime.date.today().isoformat()
-    measured = results.setdefault("measured_on", {})  # section -> the date it was measured
+    measured = results.setdefault("measured_on", {})  # section -> {"date", "commit"}
     for section in args.only:
         print(f"bench: measuring {section} ...", file=sys.stderr, flush=True)
+        load = round(os.getloadavg()[0], 1)  # timings are only as good as the machine is quiet
         if section == "book":
             from bench import book
 
@@ -113,19 +143,22 @@ def main(argv: list[str] | None = None) -> int:
 
             results["seeds"] = seeds.measure(args.book_seeds)
             print(seeds.render(results["seeds"]))
-        elif section == "ch7":
-            from bench import ch7
+        elif section == "plateau":
+            from bench import plateau
 
-            results["ch7"] = ch7.measure(args.seeds)
-        elif section == "ch9":
-            from bench import ch9
+            results["plateau"] = plateau.measure(args.seeds)
+        elif section in CHAPTER_TABLES:  # a chapter's headline numbers, read from its notebooks
+            import importlib
 
-            results["ch9"] = ch9.measure(args.seeds)
-        measured[section] = results["date"]
+            from bench import notebook_metrics
+
+            table = importlib.import_module(f"bench.{section}").METRICS
+            results[section] = notebook_metrics.measure(table, args.seeds, section)
+        measured[section] = {"date": results["date"], "commit": commit, "load": load}
         write(results)  # keep what is measured so far if a later section fails
     write(results)
     print(f"bench: wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")
-    return 0
+    return complain_about_incomplete_sections(results)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,35 @@ from bench.timing import ROOT, run_command, summarise
 BOOK = ROOT / "book"
 BUILD = BOOK / "_build"
 CACHE = BUILD / ".jupyter_cache"
+TOC = BOOK / "_toc.yml"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 BUILD_COMMAND = [str(JUPYTER_BOOK), "build", str(BOOK), "--warningiserror", "--keep-going"]
+
+
+def book_notebooks(toc: Path = TOC) -> list[Path]:
+    """The notebooks the book builds, in the order of its table of contents (`_toc.yml`).
+
+    A chapter added to the table of contents is part of the book from then on, so a
+    section of the results that lacks it is incomplete (`bench.report` says so).
+
+    Returns:
+        The paths of the `.ipynb` files named in the table of contents.
+    """
+    import yaml
+
+    def files(entry) -> list[str]:
+        if isinstance(entry, list):
+            return [name for item in entry for name in files(item)]
+        if not isinstance(entry, dict):
+            return []
+        own = [entry["file"]] if "file" in entry else []
+        return own + [
+            name for key in ("parts", "chapters", "sections") for name in files(entry.get(key))
+        ]
+
+    folder = toc.parent
+    names = files(yaml.safe_load(toc.read_text()))
+    return [folder / f"{name}.ipynb" for name in names if (folder / f"{name}.ipynb").exists()]
 
 
 def chapter_seconds(cache_dir: Path = CACHE) -> dict[str, float]:

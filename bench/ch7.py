@@ -6,11 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from bench import notebook_metrics
-
 # notebook -> {metric name: Python expression evaluated at the end of the notebook}
 METRICS: dict[str, dict[str, str]] = {
     "07a_padding_masking": {
@@ -29,8 +24,3 @@ METRICS: dict[str, dict[str, str]] = {
         "bits/char gain of the stateful model": "float(gain)",
     },
 }
-
-
-def measure(seeds: Sequence[int] = (0, 1, 2)) -> dict[str, Any]:
-    """Run the chapter once per seed: `{"seeds", "metrics": {name: {"median", "values"}}}`."""
-    return notebook_metrics.measure(METRICS, seeds, "ch7")

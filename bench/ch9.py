@@ -9,11 +9,6 @@ experiment, the chapter's own).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from bench import notebook_metrics
-
 LENGTHS = (64, 256, 1024, 4096)
 ADDING_MODELS = ("LSTM", "GRU", "minGRU, bias 0", "minGRU")
 COPYING_MODELS = ("GRU", "minGRU, 1 layer", "minGRU, 2 layers", "time-invariant, 2 layers")
@@ -52,8 +47,3 @@ METRICS: dict[str, dict[str, str]] = {
         },
     },
 }
-
-
-def measure(seeds: Sequence[int] = (0, 1, 2)) -> dict[str, Any]:
-    """Run the chapter once per seed: `{"seeds", "metrics": {name: {"median", "values"}}}`."""
-    return notebook_metrics.measure(METRICS, seeds, "ch9")

@@ -10,7 +10,6 @@ name: Python expression evaluated at the end of that notebook}.
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,20 +46,40 @@ def headline_metrics(table: Mapping[str, Mapping[str, str]], seed: int) -> dict[
     return values
 
 
+def median_over_seeds(values: Sequence[float | None]) -> float | None:
+    """The median of one metric over the seeds, where `None` ("never") counts as the latest.
+
+    A `None` value means that something did not happen within the chapter's budget (a
+    plateau not left), so it sorts after every number: the median of (never, never, 14) is
+    never, the median of (never, 5, 6) is 6.
+
+    Args:
+        values: one value per seed, numbers or `None`.
+
+    Returns:
+        The median, or `None` when it falls on (or between a number and) a "never".
+    """
+    if not values:
+        raise ValueError("`values` must hold one value per seed; got none.")
+    ordered = sorted(values, key=lambda v: (v is None, 0.0 if v is None else float(v)))
+    middle = len(ordered) // 2
+    low, high = ordered[middle - 1 if len(ordered) % 2 == 0 else middle], ordered[middle]
+    if low is None or high is None:
+        return None
+    return (float(low) + float(high)) / 2
+
+
 def summarise(runs: Sequence[Mapping[str, Any]], seeds: Sequence[int]) -> dict[str, Any]:
     """`{"seeds", "metrics": {name: {"median", "values"}}}` from one dict of values per seed.
 
-    The median is over the seeds whose value is a number; it is `None` when none is (a
-    `None` value means "did not happen", such as a plateau never left).
+    The median is `median_over_seeds`: a `None` value ("did not happen", such as a plateau
+    never left) counts as later than any number, so a median over seeds that are mostly
+    "never" is "never".
     """
     metrics = {}
     for name in runs[0]:
-        values = [run[name] for run in runs]
-        numbers = [float(v) for v in values if v is not None]
-        metrics[name] = {
-            "median": float(statistics.median(numbers)) if numbers else None,
-            "values": [None if v is None else float(v) for v in values],
-        }
+        values = [None if run[name] is None else float(run[name]) for run in runs]
+        metrics[name] = {"median": median_over_seeds(values), "values": values}
     return {"seeds": list(seeds), "metrics": metrics}
 
 

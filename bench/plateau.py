@@ -8,7 +8,10 @@ Two measurements, quoted in Chapter 5, with the recipe of `bench.quality.adding_
 2. the validation MSE per epoch at T=200 with a longer budget than Chapter 4's 20
    epochs, stopping once it is below 0.004: how long each layer sits on the plateau.
 
-Run `python -m bench.plateau` (several minutes: the LSTM may need many epochs).
+`python -m bench --only plateau` runs both under seeds 0, 1 and 2 and records them in
+`bench/results.json` (section `plateau`, rendered in the appendix); `python -m
+bench.plateau --seed 0` runs one seed and prints it. Several minutes: the LSTM may need
+many epochs.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from bench import notebook_metrics
 from bench.quality import ADDING, _layer
 from course_lib import datasets, gradients
 from course_lib.session import set_seed
@@ -55,6 +61,37 @@ def plateau(cell: str, timesteps: int, seed: int = 0, epochs: int = 60) -> list[
                   batch_size=cfg["batch_size"], patience=None, verbose=False,
                   callbacks=[StopAtTarget(cfg["target"])])  # fmt: skip
     return [float(v) for v in history.history["val_loss"]]
+
+
+def headline(seed: int, epochs: int = 60) -> dict[str, float | None]:
+    """One seed's numbers, as `{metric name: value}` (`None`: not within `epochs`)."""
+    values: dict[str, float | None] = {}
+    for timesteps in (100, 200):
+        for cell in ("LSTM", "GRU"):
+            values[f"untrained {cell}, T={timesteps}: gradient at step T/4 / at step T"] = (
+                initial_gradient(cell, timesteps, seed)
+            )
+    half = 0.5 * datasets.ADDING_BASELINE_MSE
+    for cell in ("GRU", "LSTM"):
+        val = plateau(cell, 200, seed, epochs)
+        below = [i + 1 for i, v in enumerate(val) if v < half]
+        reached = val[-1] < ADDING["target"]
+        values[f"{cell}, T=200: first epoch below half the baseline"] = (
+            float(below[0]) if below else None
+        )
+        values[f"{cell}, T=200: epoch the validation MSE is below 0.004"] = (
+            float(len(val)) if reached else None
+        )
+    return values
+
+
+def measure(seeds: Sequence[int] = (0, 1, 2), epochs: int = 60) -> dict[str, Any]:
+    """Every seed's `headline`: `{"seeds", "epochs", "metrics": {name: {"median", "values"}}}`."""
+    runs = []
+    for seed in seeds:
+        runs.append(headline(seed, epochs))
+        print(f"  plateau seed {seed}: {runs[-1]}", flush=True)
+    return {**notebook_metrics.summarise(runs, seeds), "epochs": epochs}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,10 @@ SEED_VARIABLE = "RNN_COURSE_SEED"
 
 
 def chapters() -> list[Path]:
-    """The book's chapter notebooks, in reading order (their file names sort that way)."""
-    return sorted(BOOK.glob("[0-9][0-9]*.ipynb"))
+    """The book's chapter notebooks, in reading order (`bench.book.book_notebooks`)."""
+    from bench.book import book_notebooks
+
+    return book_notebooks()
 
 
 def failures(notebook: Any) -> list[dict[str, Any]]:

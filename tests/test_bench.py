@@ -52,7 +52,11 @@ def test_render_writes_the_chapter_cluster_and_seed_sections():
                 "adding T=200, test MSE, minGRU": {"median": 0.0036, "values": [0.0036, 0.0032, 0.00361]},
                 "|recurrence - FFT|": {"median": 8e-15, "values": [8e-15, 1.4e-14, 7e-15]},
             }},
-            "measured_on": {"ch9": "2026-12-05", "quality": "2026-12-01"},
+            "plateau": {"seeds": [0, 1, 2], "epochs": 60, "metrics": {
+                "LSTM, T=200: first epoch below half the baseline": {
+                    "median": 22.0, "values": [22.0, None, 14.0]}}},
+            "measured_on": {"ch9": {"date": "2026-12-05", "commit": "622b3be"},
+                            "quality": {"date": "2026-11-22", "recorded_in": "c835e7d"}},
             "seeds": {"04_lstm.ipynb": [
                 {"seed": 1, "seconds": 40.2, "failures": []},
                 {"seed": 2, "seconds": 41.0, "failures": [
@@ -66,14 +70,67 @@ def test_render_writes_the_chapter_cluster_and_seed_sections():
     )  # fmt: skip
     assert "## Chapter 9 per seed" in text
     assert "| metric | seed 0 | seed 1 | seed 2 | median |" in text
-    assert "| adding T=200, epoch off the plateau, LSTM | never | never | 14 | 14 |" in text
+    # the median of (never, never, 14) is never, and the table says how many seeds got there
+    row = (
+        "| adding T=200, epoch off the plateau, LSTM | never | never | 14 | never (1 of 3 seeds) |"
+    )
+    assert row in text
     assert "| adding T=200, test MSE, minGRU | 0.0036 | 0.0032 | 0.00361 | 0.0036 |" in text
     assert "| `04_lstm.ipynb` | all assertions hold (40 s) | 1 failing (41 s) |" in text
     assert "- `04_lstm.ipynb`, seed 2, cell 7: AssertionError: LSTM test MSE 0.02" in text
     assert "| Dask | 40.0 s | 2.0 s |" in text and "the two gradebooks are equal" in text
     assert "| \\|recurrence - FFT\\| | 8e-15 | 1.4e-14 | 7e-15 | 8e-15 |" in text  # | escaped
-    assert "last measured: ch9 2026-12-05, quality 2026-12-01." in text
+    assert "## Chapter 9 per seed\n\nMeasured on 2026-12-05 at commit `622b3be`." in text
+    assert "Measured on or before 2026-11-22; recorded in commit `c835e7d`" in text
+    assert "The book under other seeds\n\nWhen and at which commit this section was" in text
+    assert "## Chapter 5: the plateau at T = 200, with a longer budget" in text
+    assert "trained for up to 60 epochs instead of 20" in text
+    assert (
+        "| LSTM, T=200: first epoch below half the baseline | 22 | never | 14 | 22 (2 of 3 seeds) |"
+        in text
+    )
     assert "Chapter 7 per seed" not in text
+
+
+def test_a_section_that_misses_notebooks_of_the_book_says_so():
+    book = ["04_lstm.ipynb", "10_speech.ipynb"]
+    text = report.render(SAMPLE, book)
+    assert (
+        "**This section is out of date**: it covers 1 of the book's 2 notebooks; not measured: "
+        "`10_speech.ipynb`. Run `make bench` again." in text
+    )
+    assert "cold book build (the 1 notebooks above executed)" in text
+    assert report.incomplete_sections(SAMPLE, book).keys() == {"book"}
+    assert report.incomplete_sections(SAMPLE, ["04_lstm.ipynb"]) == {}
+    assert "out of date" not in report.render(SAMPLE, ["04_lstm.ipynb"])
+    gone = report.incomplete_sections(SAMPLE, [])["book"]
+    assert "notebooks the book no longer has: 04_lstm.ipynb" in gone
+
+
+def test_bench_fails_when_a_section_misses_a_notebook_of_the_book(monkeypatch, capsys):
+    from bench import __main__ as bench_main
+
+    monkeypatch.setattr(bench_main, "book_notebook_names", lambda: ["04_lstm.ipynb", "10_x.ipynb"])
+    assert bench_main.complain_about_incomplete_sections(SAMPLE) == 1
+    assert "section 'book': This section is out of date" in capsys.readouterr().err
+    monkeypatch.setattr(bench_main, "book_notebook_names", lambda: ["04_lstm.ipynb"])
+    assert bench_main.complain_about_incomplete_sections(SAMPLE) == 0
+
+
+def test_each_section_is_stamped_with_its_commit():
+    from bench.__main__ import current_commit
+
+    commit = current_commit()
+    assert commit != "unknown" and len(commit.removesuffix("-dirty")) >= 7
+    assert report.provenance({}, "book").startswith("When and at which commit")
+    assert report.provenance({"measured_on": {"book": "2026-12-01"}}, "book") == (
+        "Measured on 2026-12-01; the commit was not recorded."
+    )
+    record = {"date": "2026-12-06", "commit": "abc1234-dirty", "load": 0.4}
+    assert report.provenance({"measured_on": {"book": record}}, "book") == (
+        "Measured on 2026-12-06 at commit `abc1234-dirty`, the machine's load average 0.4 when "
+        "it started."
+    )
 
 
 def test_run_command_reports_a_failing_command():
@@ -99,7 +156,9 @@ def test_make_class_mixes_solved_and_broken_submissions(tmp_path):
 def test_results_table_is_up_to_date_with_results_json():
     # bench/results.md is generated from bench/results.json; CI fails when they drift.
     assert RESULTS_JSON.exists(), "run `make bench` to create bench/results.json"
-    expected = report.render(json.loads(RESULTS_JSON.read_text()))
+    from bench.__main__ import book_notebook_names
+
+    expected = report.render(json.loads(RESULTS_JSON.read_text()), book_notebook_names())
     assert RESULTS_MD.read_text() == expected, "run `python -m bench --render-only`"
 
 

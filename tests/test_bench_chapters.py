@@ -12,10 +12,10 @@ import re
 import nbformat
 import pytest
 
-from bench import ch7, ch9, notebook_metrics
+from bench import ch6, ch7, ch9, notebook_metrics
 from bench.__main__ import SECTIONS
 
-TABLES = {"ch7": ch7.METRICS, "ch9": ch9.METRICS}
+TABLES = {"ch6": ch6.METRICS, "ch7": ch7.METRICS, "ch9": ch9.METRICS}
 CASES = [(label, stem) for label, table in TABLES.items() for stem in sorted(table)]
 
 
@@ -57,14 +57,29 @@ def test_the_tables_cover_the_chapters_headline_claims():
         assert word in names
 
 
-def test_summaries_take_the_median_of_the_numbers_and_keep_never():
+def test_summaries_take_the_median_and_count_never_as_the_latest():
     runs = [{"a": 1.0, "left": None}, {"a": 3.0, "left": 14}, {"a": 2.0, "left": None}]
     summary = notebook_metrics.summarise(runs, (0, 1, 2))
     assert summary["seeds"] == [0, 1, 2]
     assert summary["metrics"]["a"] == {"median": 2.0, "values": [1.0, 3.0, 2.0]}
-    assert summary["metrics"]["left"] == {"median": 14.0, "values": [None, 14.0, None]}
+    # never, never, 14: the typical seed never leaves the plateau
+    assert summary["metrics"]["left"] == {"median": None, "values": [None, 14.0, None]}
     never = notebook_metrics.summarise([{"left": None}], (0,))
     assert never["metrics"]["left"] == {"median": None, "values": [None]}
+
+
+@pytest.mark.parametrize(
+    ("values", "median"),
+    [([None, 5, 6], 6.0), ([4, None], None), ([4, 6], 5.0), ([None, None, 2, 3], None),
+     ([2, 3, 9, None], 6.0), ([7], 7.0)],
+)  # fmt: skip
+def test_median_over_seeds_sorts_never_after_every_number(values, median):
+    assert notebook_metrics.median_over_seeds(values) == median
+
+
+def test_median_over_seeds_needs_values():
+    with pytest.raises(ValueError, match="`values` must hold one value per seed"):
+        notebook_metrics.median_over_seeds([])
 
 
 def test_run_notebook_evaluates_the_metrics_under_the_seed(tmp_path, monkeypatch):

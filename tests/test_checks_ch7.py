@@ -1,7 +1,7 @@
 """Checks of Chapter 7's exercises: the reference solutions pass, typical mistakes fail."""
 
 import numpy as np
-from exercise_solutions import fails, load_solutions
+from exercise_solutions import fails, load_solutions, passes
 
 from course_lib import cells
 from course_lib.checks import ch7
@@ -113,6 +113,41 @@ def test_unsorted_batches_cost_more_steps():
         return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
     fails(ch7.check_bucket_batches, unsorted, "np.argsort(lengths)", passed=3)
+
+
+def _cut(order, batch_size):
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def test_a_descending_sort_pads_fewer_steps_and_passes(capsys):
+    # The short last batch then holds the shortest sequences: fewer padded steps than the
+    # ascending layout of the reference (1234 against 1254 for the check's lengths).
+    def descending(lengths, batch_size):
+        return _cut(np.argsort(-np.asarray(lengths), kind="stable"), batch_size)
+
+    passes(ch7.check_bucket_batches, descending, capsys, "7.4", 4)
+
+
+def test_batches_in_another_order_pass(capsys):
+    # "Here the order does not matter": the short batch first, or the list reversed.
+    def short_batch_first(lengths, batch_size):
+        order = np.argsort(lengths, kind="stable")
+        first = len(order) % batch_size
+        return [order[:first], *_cut(order[first:], batch_size)]
+
+    def reversed_list(lengths, batch_size):
+        return S.bucket_batches(lengths, batch_size)[::-1]
+
+    passes(ch7.check_bucket_batches, short_batch_first, capsys, "7.4", 4)
+    passes(ch7.check_bucket_batches, reversed_list, capsys, "7.4", 4)
+
+
+def test_two_short_batches_fail():
+    def split_twice(lengths, batch_size):
+        order = np.argsort(lengths, kind="stable")
+        return [order[:3], *_cut(order[3:], batch_size)]
+
+    fails(ch7.check_bucket_batches, split_twice, "except at most one with fewer", passed=3)
 
 
 def test_batches_that_lose_indices_fail():

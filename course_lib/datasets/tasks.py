@@ -19,8 +19,10 @@ ADDING_BASELINE_MSE = 1.0 / 6.0
 """MSE of always predicting 1 on the adding problem.
 
 The target is the sum of two independent U[0, 1) values: mean 1, variance
-2 * 1/12 = 1/6. Predicting the mean, the best a model that ignores the markers can do,
-therefore scores 1/6. Introduced in Chapter 2 (BPTT and vanishing gradients).
+2 * 1/12 = 1/6. Predicting the mean, the best a model that ignores its inputs can do,
+therefore scores 1/6. (A model that reads the values but not the markers can predict the
+sum of the two halves' means and score 1/6 - 1/(3 * timesteps).) Introduced in Chapter 2
+(BPTT and vanishing gradients).
 """
 
 
