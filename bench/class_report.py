@@ -30,24 +30,37 @@ EXERCISES = ROOT / "exercises"
 NOTEBOOK = "04_lstm.ipynb"
 STATUSES = ("passed", "partial", "failed", "error", "timeout", "missing")
 _NAMES = ("h", "c", "state", "gates", "z", "out", "acc", "tmp", "prev", "step", "w", "u", "b")
-_FUNCTIONS = ("np.tanh", "np.exp", "np.maximum", "np.clip", "np.sqrt", "np.abs", "np.sum")
-_OPERATORS = ("+", "-", "*", "@", "/")
+_FUNCTIONS = ("np.tanh", "np.exp", "np.abs", "np.sqrt", "np.log1p", "np.square", "np.sign",
+              "np.cumsum", "np.mean", "np.max", "np.sum", "np.transpose", "np.ravel")  # fmt: skip
+_BINARY = ("np.maximum", "np.minimum", "np.dot", "np.matmul", "np.outer", "np.hypot")
+_METHODS = (".T", ".sum()", ".mean(axis=0)", ".copy()", ".reshape(-1)", ".astype(float)",
+            ".max(axis=-1)", ".cumsum(axis=1)", "[:, None]", "[::-1]")  # fmt: skip
+_OPERATORS = ("+", "-", "*", "@", "/", "**")
+
+
+def _expression(rng: random.Random, names: list[str], depth: int) -> str:
+    """A random NumPy expression over the student's names (shapes are not the point)."""
+    if depth == 0 or rng.random() < 0.25:
+        leaf = rng.choice(names) if rng.random() < 0.8 else str(rng.randrange(1, 9))
+        return leaf + (rng.choice(_METHODS) if rng.random() < 0.3 else "")
+    kind = rng.randrange(4)
+    a = _expression(rng, names, depth - 1)
+    if kind == 0:
+        return f"{rng.choice(_FUNCTIONS)}({a})"
+    b = _expression(rng, names, depth - 1)
+    if kind == 1:
+        return f"{rng.choice(_BINARY)}({a}, {b})"
+    if kind == 2:
+        return f"({a} {rng.choice(_OPERATORS)} {b})"
+    return f"np.where({a} > {b}, {a}, {b})"
 
 
 def _line(rng: random.Random, names: list[str]) -> str:
     """One plausible line of NumPy code with the student's own names."""
     target = rng.choice(names)
-    a, b, c = (rng.choice(names) for _ in range(3))
-    kind = rng.randrange(5)
-    if kind == 0:
-        return f"{target} = {rng.choice(_FUNCTIONS)}({a} {rng.choice(_OPERATORS)} {b})"
-    if kind == 1:
-        return f"{target} = {a}[:, {rng.randrange(4)} * {b}:{rng.randrange(1, 5)} * {b}]"
-    if kind == 2:
-        return f"{target} = {a} {rng.choice(_OPERATORS)} {b} {rng.choice(_OPERATORS)} {c}"
-    if kind == 3:
-        return f"{target} = 1.0 / (1.0 + np.exp(-{a}))"
-    return f"{target} = np.stack([{a}, {b}], axis={rng.randrange(3)})"
+    if rng.random() < 0.15:
+        return f"for {target} in range({rng.randrange(2, 9)}):\n        acc = {_expression(rng, names, 2)}"
+    return f"{target} = {_expression(rng, names, 3)}"
 
 
 def _answer(rng: random.Random, signature: str) -> str:

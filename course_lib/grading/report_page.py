@@ -126,8 +126,11 @@ def score_figure(panels: Sequence[tuple[str, list[float], float]]) -> tuple[str,
 
     columns = min(4, len(panels))
     rows = -(-len(panels) // columns)
-    with mpl.rc_context(STYLE):
-        figure = Figure(figsize=(3.2 * columns, 2.4 * rows), dpi=80)
+    # The course's style, but laid out by hand: a tight layout costs seconds per figure.
+    with mpl.rc_context({**STYLE, "savefig.bbox": None}):
+        figure = Figure(figsize=(3.2 * columns, 2.5 * rows), dpi=80)
+        figure.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.35)
+        figure.subplots_adjust(hspace=0.6)
         axes = figure.subplots(rows, columns, squeeze=False)
         for ax, (title, scores, worth) in zip(axes.flat, panels, strict=False):
             shares = 100 * np.asarray(scores, dtype=float) / worth if worth else np.zeros(0)
@@ -137,7 +140,6 @@ def score_figure(panels: Sequence[tuple[str, list[float], float]]) -> tuple[str,
             ax.set_ylabel("students")
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
-        figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
