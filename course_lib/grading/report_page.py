@@ -71,6 +71,11 @@ def _percent(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f} %" if whole else "-"
 
 
+def _count(number: int, word: str, plural: str | None = None) -> str:
+    """`"1 file"`, `"3 files"`."""
+    return f"{number} {word if number == 1 else plural or word + 's'}"
+
+
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
 
@@ -170,18 +175,19 @@ def _glance(report: ClassReport) -> str:
     problems = len(report.problems)
     pairs = sum(len(r.pairs) for r in report.similarity)
     facts = [
-        f"{students} students, {len(report.notebooks)} notebooks "
+        f"{_count(students, 'student')}, {_count(len(report.notebooks), 'notebook')} "
         f"({', '.join(html_text(n.notebook) for n in report.notebooks)}), "
-        f"{len(report.exercises)} exercises.",
+        f"{_count(len(report.exercises), 'exercise')}.",
         f"Total: mean {_num(round(s['mean'], 2))} of {_num(report.max_points)} points, median "
         f"{_num(round(s['median'], 2))}; {_percent(s['full'], 1)} of the students have every "
         f"point, {_percent(s['zero'], 1)} have none.",
-        f'<a href="#not-judged">{problems} exercise results reached no verdict</a> (error, '
-        f"timeout, crash, missing) and {len(report.not_graded)} files were not graded.",
-        f'<a href="#similar">{pairs} pairs of submissions look alike</a> (a pointer to look '
-        "at, never a grade).",
+        f'<a href="#not-judged">{_count(problems, "exercise result")} reached no verdict</a> '
+        f"(error, timeout, crash, missing); {_count(len(report.not_graded), 'file')} handed in "
+        "not graded.",
+        f'<a href="#similar">{_count(pairs, "pair")} of submissions look alike</a> (a pointer '
+        "to look at, never a grade).",
         f'<a href="#time">Grading took {report.total_seconds:.0f} s</a> over '
-        f"{len(report.seconds)} submissions (added up; parallel workers take less).",
+        f"{_count(len(report.seconds), 'submission')} (added up; parallel workers take less).",
     ]
     parts = ["<ul>", *(f"<li>{fact}</li>" for fact in facts), "</ul>"]
     rows = [
