@@ -22,6 +22,7 @@ SECTIONS = (
     "make_test",
     "grading",
     "gradescope",
+    "class_report",
     "quality",
     "cluster",
     "seeds",
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--class-size", type=int, default=50, help="submissions to grade")
     parser.add_argument(
+        "--report-class-size", type=int, default=500, help="students of the class report's class"
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="only re-render results.md from results.json"
     )
     args = parser.parse_args(argv)  # fmt: skip
@@ -132,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import gradescope
 
             results["gradescope"] = gradescope.measure()
+        elif section == "class_report":
+            from bench import class_report
+
+            results["class_report"] = class_report.measure(args.report_class_size)
         elif section == "cluster":
             results["cluster"] = __import__("bench.cluster").cluster.measure(args.class_size)
         elif section == "quality":

@@ -293,6 +293,10 @@ def render(results: dict[str, Any], book: Sequence[str] | None = None) -> str:
         )
     if results.get("gradescope"):
         out.append(_gradescope(results["gradescope"], when("gradescope")))
+    if results.get("class_report"):
+        from bench.class_report import render as render_class_report
+
+        out.append(render_class_report(results["class_report"], when("class_report")))
     if results.get("cluster"):
         out.append(_cluster(results["cluster"], when("cluster")))
     if results.get("seeds"):

@@ -46,6 +46,7 @@ from course_lib.grading.notebook_format import (
     upgrade_grade_ids,
     write_notebook,
 )
+from course_lib.grading.run_record import starter_code, write_run_record
 from course_lib.grading.sandbox import (
     SandboxLimits,
     SandboxUnavailable,
@@ -426,6 +427,7 @@ def _file_outputs(args: argparse.Namespace) -> dict[str, str]:
     """Option -> file each gradebook is written to."""
     out = Path(args.out)
     files = {"--out": args.out, "--wide": args.wide}
+    files["--run-record"] = args.run_record or str(out.with_name(out.stem + "-run.json"))
     if args.roster:
         files["--canvas"] = args.canvas or str(out.with_name(out.stem + "-canvas.csv"))
     if args.moodle_worksheet:
@@ -552,7 +554,9 @@ def _grade_results(
     )
 
 
-def _write_gradebooks(args: argparse.Namespace, results: list, plan: _GradePlan) -> list[str]:
+def _write_gradebooks(
+    args: argparse.Namespace, results: list, plan: _GradePlan
+) -> list[tuple[str, str]]:
     """Write the gradebooks asked for besides --out; return what the final summary adds."""
     files, summary = _file_outputs(args), []
     if args.wide:
@@ -573,7 +577,7 @@ def _write_gradebooks(args: argparse.Namespace, results: list, plan: _GradePlan)
             f"Wrote {path} (Canvas import: {len(report.written)} students; left out, having "
             f"handed nothing in: {len(report.left_out)}, whose grades Canvas keeps)"
         )
-        summary += [f"{s}: not in the roster {args.roster}; not in {path}" for s in report.unknown]
+        summary += [(s, f"not in the roster {args.roster}; not in {path}") for s in report.unknown]
     if plan.worksheet is not None:
         path = files["--moodle"]
         report = moodle.write_moodle_worksheet(
@@ -588,26 +592,31 @@ def _write_gradebooks(args: argparse.Namespace, results: list, plan: _GradePlan)
             f"Wrote {path} (Moodle grading worksheet: {len(report.written)} grades; left out, "
             f"having handed nothing in: {len(report.left_out)}, whose grades Moodle keeps)"
         )
-        summary += [f"{s}: not in the worksheet; not in {path}" for s in report.unknown]
+        summary += [(s, f"not in the worksheet; not in {path}") for s in report.unknown]
     if args.gradescope:
         paths = write_gradescope(results, args.gradescope)
         _say(f"Wrote {len(paths)} Gradescope results.json files to {args.gradescope}")
     return summary
 
 
-def _final_summary(plan: _GradePlan, results: list, lms: list[str]) -> list[str]:
-    """The lines printed last: everything handed in that is not graded, and why."""
-    items = [f"{entry}: {why}" for entry, why in not_graded(plan.unpacked)] if plan.unpacked else []
+def _not_graded(plan: _GradePlan, results: list, lms: list) -> list[tuple[str, str]]:
+    """Everything handed in that is not graded (or not in an LMS file), with why."""
+    items = list(not_graded(plan.unpacked)) if plan.unpacked else []
     broken = {
         (r.student, r.notebook): r.results[0].message
         for r in results
         if r.results and r.results[0].message.startswith("the grader failed")
     }
-    items += [f"{student} {notebook}: {why}" for (student, notebook), why in broken.items()]
-    items += lms
+    items += [(f"{student} {notebook}", why) for (student, notebook), why in broken.items()]
+    return items + list(lms)
+
+
+def _final_summary(items: list[tuple[str, str]]) -> list[str]:
+    """The lines printed last: everything handed in that is not graded, and why."""
     if not items:
         return ["Everything handed in was graded."]
-    return [f"Not graded, and why ({len(items)}):", *(f"  - {item}" for item in items)]
+    lines = [f"  - {what}: {why}" for what, why in items]
+    return [f"Not graded, and why ({len(items)}):", *lines]
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
@@ -644,6 +653,11 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     results = apply_late_rule(results, plan.unpacked.late if plan.unpacked else (), plan.penalty)
     write_csv(results, args.out)
     lms = _write_gradebooks(args, results, plan)
+    unfinished = _not_graded(plan, results, lms)
+    record = _file_outputs(args)["--run-record"]
+    starters = starter_code(released_notebooks(_release_dir(args)))
+    write_run_record(results, record, starters=starters, not_graded=unfinished)
+    _say(f"Wrote {record} (the run's record for `rnn-course report`)")
     scratch.cleanup()
     students = len({r.student for r in results})
     isolation = (
@@ -658,8 +672,60 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         f"Graded {len(results)} notebooks of {students} students {isolation}, inputs from "
         f"seed {seed}, in {time.monotonic() - start:.1f} s; wrote {args.out}"
     )
-    for line in _final_summary(plan, results, lms):
+    for line in _final_summary(unfinished):
         _say(line)
+    return EXIT_OK
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def find_run_record(place: str | Path) -> Path:
+    """The run record named, or the one `*-run.json` of a folder (a grading run's folder).
+
+    Raises:
+        FileNotFoundError: when there is no such file, or the folder holds none or several.
+    """
+    place = Path(place)
+    if place.is_file():
+        return place
+    if place.is_dir():
+        found = sorted(place.glob("*-run.json"))
+        if len(found) == 1:
+            return found[0]
+        what = "no" if not found else f"{len(found)} ({', '.join(p.name for p in found)})"
+        raise FileNotFoundError(
+            f"RUN must be a grading run's record or a folder holding one *-run.json (written "
+            f"by `rnn-course grade` next to its CSV); {place} holds {what}: name the file."
+        )
+    raise FileNotFoundError(f"RUN {place} does not exist (a *-run.json file or its folder)")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from course_lib.grading.class_report import class_report, write_report_csv
+    from course_lib.grading.report_page import report_html
+    from course_lib.grading.run_record import read_run_record
+
+    start = time.monotonic()
+    out = Path(args.out)
+    csv_path = Path(args.csv) if args.csv else out.with_suffix(".csv")
+    try:
+        if out.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"--out must name an .html file; got {args.out}")
+        if csv_path.resolve() == out.resolve():
+            raise ValueError(f"--csv and --out both write {out}")
+        record = read_run_record(find_run_record(args.record))
+    except (FileNotFoundError, ValueError) as error:
+        _err(str(error))
+        return EXIT_ERROR
+    report = class_report(record)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report_html(report), encoding="utf-8")
+    write_report_csv(report, csv_path)
+    _say(
+        f"Wrote {out} and {csv_path}: {len(report.students)} students, "
+        f"{len(report.exercises)} exercises, in {time.monotonic() - start:.1f} s"
+    )
     return EXIT_OK
 
 
@@ -786,6 +852,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--wide", metavar="CSV", help="also write one row per student, a column per notebook"
     )
     p.add_argument(
+        "--run-record",
+        metavar="JSON",
+        help="where to write the run's record for `rnn-course report` (default: OUT-run.json "
+        "next to --out)",
+    )
+    p.add_argument(
         "--gradescope",
         metavar="DIR",
         help="also write DIR/<student>/results.json in Gradescope's autograder format",
@@ -802,6 +874,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sandbox(p)
     _add_check_modules(p)
     p.set_defaults(run=_cmd_grade)
+
+    p = commands.add_parser(
+        "report",
+        help="the class report of a grading run: an HTML page and a CSV for the teacher",
+        description="From the record `rnn-course grade` wrote next to its CSV (OUT-run.json), "
+        "write a self-contained HTML page (scores per notebook and exercise, checks passed, "
+        "diagnosed mistakes ranked with their hints, what did not run or was not graded, "
+        "grading times, submissions that look alike) and the same numbers as CSV. "
+        "Nothing is re-run.",
+    )
+    p.add_argument(
+        "record", metavar="RUN", help="the grading run's record (OUT-run.json) or its folder"
+    )
+    p.add_argument("--out", required=True, metavar="HTML", help="where to write the page")
+    p.add_argument(
+        "--csv", metavar="CSV", help="where to write the numbers (default: OUT with .csv)"
+    )
+    p.set_defaults(run=_cmd_report)
 
     p = commands.add_parser(
         "upgrade-ids",

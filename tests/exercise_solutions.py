@@ -11,6 +11,7 @@ probing (`RNN_COURSE_PROBE_DIR`), the answers judged by `verdicts.judge`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import re
@@ -79,11 +80,13 @@ def judged(check, function, seed: int | None = None) -> Verdict:
 def passes(check, function, capsys, exercise: str, total: int) -> None:
     """Assert that `check(function)` prints exactly the success line with `total` checks.
 
-    Also when probed and judged: the verdict is full marks.
+    Also when probed and judged: the verdict is full marks, one passed outcome per check.
     """
     check(function)
     assert capsys.readouterr().out == f"Exercise {exercise}: passed {total} of {total} checks\n"
-    assert judged(check, function) == Verdict(exercise, total, total, "")
+    verdict = judged(check, function)
+    assert dataclasses.replace(verdict, checks=()) == Verdict(exercise, total, total, "")
+    assert [c.passed for c in verdict.checks] == [True] * total, verdict.checks
 
 
 def fails(check, function, *substrings: str, passed: int | None = None) -> str:
@@ -112,6 +115,8 @@ def fails(check, function, *substrings: str, passed: int | None = None) -> str:
         assert int(match[2]) == passed, message
     verdict = judged(check, function)
     assert (verdict.passed, verdict.total) == (int(match[2]), int(match[3])), verdict.message
+    outcomes = (sum(c.passed for c in verdict.checks), len(verdict.checks))
+    assert outcomes == (verdict.passed, verdict.total), verdict.checks  # one per check
     for text in substrings:
         assert text in verdict.message, f"{text!r} not in the judged message:\n{verdict.message}"
     return message

@@ -216,3 +216,36 @@ def test_render_writes_the_gradescope_section_and_memory_is_sampled():
     code = "import time; b = bytearray(200 * 2**20); time.sleep(1)"
     numbers = run_with_peak_memory(["bash", "-c", f'python3 -c "{code}"; true'])
     assert numbers["returncode"] == 0 and 200 <= numbers["peak_pss_mb"] < 400
+
+
+def test_render_writes_the_class_report_section():
+    section = {
+        "class": {"students": 500, "exercises": 4, "planted_copies": 5},
+        "notebook": "04_lstm.ipynb",
+        "record_mb": 3.2,
+        "page_mb": 0.16,
+        "repeats": 3,
+        "seconds": {"read": 0.7, "count": 0.1, "similarity": 5.5, "page": 1.2, "csv": 0.2,
+                    "in_process": 7.7},
+        "command_s": 12.0,
+        "candidate_pairs": 47000,
+        "all_pairs": 468000,
+        "similar_pairs_listed": 20,
+    }  # fmt: skip
+    text = report.render({**SAMPLE, "class_report": section})
+    assert "## The class report at scale" in text
+    assert "| similarity pass | 5.5 s |" in text
+    assert "compared 47000 candidate pairs" in text and "of the 468000 pairs" in text
+
+
+@pytest.mark.slow
+def test_the_generated_class_hides_copies_the_report_finds(tmp_path):
+    from bench.class_report import make_class_record
+    from course_lib.grading.class_report import class_report
+    from course_lib.grading.run_record import read_run_record
+
+    counts = make_class_record(100, tmp_path / "run.json")
+    assert counts == {"students": 100, "exercises": 4, "planted_copies": 1}
+    found = class_report(read_run_record(tmp_path / "run.json")).similarity
+    pairs = {(p.first, p.second) for result in found for p in result.pairs}
+    assert pairs == {("student098", "student099")}

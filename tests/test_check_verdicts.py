@@ -7,6 +7,7 @@ A check declared here (registered as `course_lib.checks.ch0`) is graded in this 
 are in `tests/test_check_hostile.py`; the sandbox's own in `tests/test_withheld.py`.
 """
 
+import dataclasses
 import json
 import sys
 import types
@@ -98,7 +99,9 @@ def test_the_sandbox_gets_the_inputs_and_nothing_else(tmp_path):
 
 def test_judge_gives_full_marks_to_the_right_answer(monkeypatch, tmp_path):
     cases = graded(monkeypatch, tmp_path, right, seed=5)
-    assert judge(check_double, cases, tmp_path) == Verdict("0.1", 4, 4, "")
+    verdict = judge(check_double, cases, tmp_path)
+    assert dataclasses.replace(verdict, checks=()) == Verdict("0.1", 4, 4, "")
+    assert len(verdict.checks) == 4 and all(check.passed for check in verdict.checks)
 
 
 def test_judge_reports_what_the_self_check_reports(monkeypatch, tmp_path):

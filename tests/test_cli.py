@@ -1,6 +1,7 @@
 """Tests of the `rnn-course` command (`python -m course_lib`), on the grading fixtures."""
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -211,6 +212,20 @@ def test_python_m_grade_writes_csv_feedback_and_progress(tmp_path):
     ]
     assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["alice.md", "bob.md"]
     assert "**Total: 5 of 6 points**" in (tmp_path / "feedback" / "alice.md").read_text()
+    # the run's record for the class report: every check, and the solutions handed in
+    assert "Wrote grades-run.json" in done.stdout
+    record = json.loads((tmp_path / "grades-run.json").read_text())
+    alice, _, bob, _ = record["submissions"]
+    assert alice["student"] == "alice" and alice["seconds"] > 0
+    checks = [c for e in alice["exercises"] for c in e["checks"]]
+    assert checks and all(c["passed"] for c in checks)
+    assert [bool(e["solution"]) for e in alice["exercises"]] == [True, True]
+    assert not any(c["passed"] for e in bob["exercises"] for c in e["checks"])
+    assert set(record["starters"]["01_basics.ipynb"]) == {"1.1", "1.2"}
+    done = rnn_course("report", ".", "--out", "report.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 students" in (tmp_path / "report.html").read_text()
+    assert (tmp_path / "report.csv").is_file()
 
 
 def test_student_workflow_runs_the_check_against_the_course_release():

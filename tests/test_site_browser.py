@@ -655,3 +655,46 @@ def test_exercises_page_lists_every_notebook(site_dir, visit):
         in_repo = f"exercises/{notebook.stem}.ipynb"
         assert launch["Colab"] == f"{colab}/{in_repo}", launch
         assert launch["Binder"].startswith(binder) and launch["Binder"].endswith(in_repo), launch
+
+
+# --- the class report (`rnn-course report`): a page of its own, outside the site ------------
+
+
+def test_class_report_page_is_accessible_and_self_contained(browser, tmp_path):
+    """The teacher's class report: axe-core's WCAG 2.1 A/AA rules, nothing fetched, alt text."""
+    from class_records import STARTERS, known_class
+
+    from course_lib.grading.class_report import class_report
+    from course_lib.grading.report_page import report_html
+    from course_lib.grading.run_record import read_run_record, write_run_record
+
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core is missing: no {AXE_JS}. `make site` installs it.", pytrace=False)
+    names = {"gus": '<script>document.title="owned"</script>', "dan": "Zoë \u202eevil"}
+    write_run_record(known_class(names), tmp_path / "run.json", starters=STARTERS,
+                     not_graded=[("<b>notes</b>.txt", "not a released notebook")])  # fmt: skip
+    page_path = tmp_path / "report.html"
+    page_path.write_text(report_html(class_report(read_run_record(tmp_path / "run.json"))))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    context.route("**/*", lambda route: (requests.append(route.request.url), route.continue_()))
+    page = context.new_page()
+    page.goto(page_path.as_uri(), wait_until="load")
+    for details in page.locator("details").all():  # the side-by-side views, opened
+        details.evaluate("element => { element.open = true; }")
+    assert page.title() == "Class report"  # no script of a student ran
+    assert all(url == page_path.as_uri() for url in requests), requests  # figures inside
+    images = page.evaluate(
+        "() => Array.from(document.images).map(i => [i.getAttribute('alt'), i.naturalWidth])"
+    )
+    assert images and all(alt and width > 0 for alt, width in images), images
+    page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(RUN_AXE_JS, AXE_TAGS)
+    context.close()
+    problems = [
+        f"{v['rule']} ({v['impact']}): {v['help']} at {node['target']}: {node['html']}"
+        for v in violations
+        if v["impact"] in FAILING_IMPACTS
+        for node in v["nodes"]
+    ]
+    assert not problems, "\n  ".join(problems)

@@ -68,6 +68,7 @@ from course_lib.checks.contract import EXERCISE_ID, PROBE_DIR_ENV
 from course_lib.checks.records import FailedCall, Opaque, ProbeData
 from course_lib.checks.report import (
     CallFailed,
+    CheckOutcome,
     CheckReport,
     describe,
     format_error,
@@ -634,12 +635,20 @@ class _Judging:
         return None
 
     def judge_case(self, case: Case, answer: Any) -> None:
+        report = self.report
         for check in case.checks:
+            passed_before = report.passed
             got = self.got(check, case, answer)
             if isinstance(got, _Unusable):
-                self.report.expect(False, got.message, hint=got.hint)
-                continue
-            check.judge(self, case, got)
+                report.expect(False, got.message, hint=got.hint)
+            else:
+                check.judge(self, case, got)
+            name = f"{type(check).__name__.lower()}: {check.label(case)}"
+            if report.passed > passed_before:
+                report.outcomes.append(CheckOutcome(name, True))
+            else:
+                failure = report.failures[-1]
+                report.outcomes.append(CheckOutcome(name, False, failure.diagnosis, failure.hint))
 
 
 @dataclass(frozen=True)

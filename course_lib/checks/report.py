@@ -46,6 +46,7 @@ from course_lib.validation import describe as _describe
 __all__ = [
     "CallFailed",
     "CheckFailed",
+    "CheckOutcome",
     "CheckReport",
     "Failure",
     "describe",
@@ -82,6 +83,23 @@ class Failure:
 
     def __str__(self) -> str:
         return f"{self.message} Hint: {self.hint}" if self.hint else self.message
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check of a judged exercise, as a class report counts it.
+
+    Attributes:
+        name: the kind of check and what it looks at, e.g. `"values: h_t for a random batch"`.
+        passed: whether it held.
+        diagnosis: the id of the typical mistake the answer matched, or None.
+        hint: the hint the student was shown when it failed, or None.
+    """
+
+    name: str
+    passed: bool
+    diagnosis: str | None = None
+    hint: str | None = None
 
 
 class CheckFailed(AssertionError):
@@ -252,6 +270,8 @@ class CheckReport:
         passed: number of checks that held so far.
         total: number of checks so far.
         failures: the `Failure`s, in order.
+        outcomes: one `CheckOutcome` per check, when the checks are named by the exercise
+            that judges them (`course_lib.checks.exercise`); else empty.
         notes: remarks shown after the failures (e.g. what the student's function printed).
 
     Example:
@@ -273,6 +293,7 @@ class CheckReport:
         self.total = 0
         self.passed = 0
         self.failures: list[Failure] = []
+        self.outcomes: list[CheckOutcome] = []
         self.notes: list[str] = []
         self._call_errors: set[tuple[str, str]] = set()
 

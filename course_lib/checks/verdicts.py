@@ -36,7 +36,7 @@ from course_lib.checks import records
 from course_lib.checks.contract import CHECKS_PACKAGE, result_line
 from course_lib.checks.exercise import Case, ExerciseCheck
 from course_lib.checks.records import ProbeError
-from course_lib.checks.report import CheckFailed, format_error
+from course_lib.checks.report import CheckFailed, CheckOutcome, format_error
 
 __all__ = [
     "ProbeError",
@@ -59,6 +59,8 @@ class Verdict:
         message: the full report the student reads (`"Exercise 1.1: passed 3 of 5
             checks\\n  - ..."`); empty when every check passed.
         diagnoses: the ids of the typical mistakes diagnosed in the failed checks.
+        checks: one `CheckOutcome` per check (its name, whether it held, the diagnosis
+            and the hint shown), for the class report.
     """
 
     exercise: str
@@ -66,6 +68,7 @@ class Verdict:
     total: int
     message: str
     diagnoses: tuple[str, ...] = ()
+    checks: tuple[CheckOutcome, ...] = ()
 
     @property
     def line(self) -> str:
@@ -222,9 +225,10 @@ def judge(exercise: ExerciseCheck, cases: Sequence[Case], probe_dir: Path) -> Ve
             f"the recorded answers of Exercise {exercise.id} could not be judged "
             f"({format_error(error)}); please tell the teacher."
         ) from error
+    checks = tuple(report.outcomes)
     if not report.failures:
-        return Verdict(exercise.id, report.total, report.total, "")
+        return Verdict(exercise.id, report.total, report.total, "", checks=checks)
     failed = CheckFailed(
         exercise.id, report.passed, report.total, report.failures, report.notes[:1]
     )
-    return Verdict(exercise.id, failed.passed, failed.total, str(failed), failed.diagnoses)
+    return Verdict(exercise.id, failed.passed, failed.total, str(failed), failed.diagnoses, checks)

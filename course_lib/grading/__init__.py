@@ -22,6 +22,10 @@ One concept per module:
 - `canvas`: the Canvas gradebook export in, an import file for this assignment out.
 - `moodle`: the Moodle grading worksheet filled in, by participant id.
 - `feedback`: tables and Markdown feedback for people (`rnn-course check`, `--feedback`).
+- `run_record`: what a grading run decided, for the class report (`OUT-run.json`).
+- `class_report`: the class report's numbers (scores, checks, mistakes, times) and CSV.
+- `similarity`: submissions that look alike (winnowed fingerprints, an index of them).
+- `report_page`: the class report as one accessible HTML page (`rnn-course report`).
 - `escaping`: student text made inert for the terminal, Markdown and spreadsheets.
 
 Introduced in Chapter 0 (Introduction and set-up), which explains how exercises are graded.

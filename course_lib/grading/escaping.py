@@ -12,6 +12,8 @@ everywhere text of a student reaches that place:
   raw HTML, links, emphasis and code spans render as the characters typed; a block (a
   multi-line message) goes into a code fence longer than any run of backticks inside it,
   so no line of the message can close the fence.
+- `html_text`: for the class report's HTML page: `& < > " '` become entities and control
+  characters visible escapes, so a name or a solution shows as typed and runs nothing.
 - `spreadsheet_cell`: a CSV cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
   return is a formula to Excel, LibreOffice and Google Sheets; it gets a leading `'`.
 
@@ -20,6 +22,7 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
+import html
 import re
 
 # C0 and C1 control characters, DEL, and the bidirectional controls (Trojan Source).
@@ -107,6 +110,24 @@ def markdown_block(text: object, info: str = "text") -> list[str]:
     longest = max((len(run) for run in _BACKTICK_RUN.findall(body)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + info, *body.split("\n"), fence]
+
+
+def html_text(text: object, *, keep_newlines: bool = False) -> str:
+    """Return `text` for an HTML page (an element's text or an attribute's value).
+
+    Args:
+        text: anything; converted with `str`.
+        keep_newlines: keep `\\n` (for a `<pre>` block). Defaults to False.
+
+    Returns:
+        Text with `& < > " '` as entities and control characters (bidirectional overrides
+        included) as visible escapes: no tag, attribute or script of its own.
+
+    Example:
+        >>> html_text('<img src=x onerror="alert(1)">')
+        '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    return html.escape(terminal_text(text, keep_newlines=keep_newlines), quote=True)
 
 
 def spreadsheet_cell(value: object) -> object:

@@ -43,6 +43,7 @@ import nbformat
 from course_lib.checks import withheld
 from course_lib.checks.contract import CHECKS_PACKAGE, PROBE_DIR_ENV, is_passed
 from course_lib.checks.exercise import Case, ExerciseCheck
+from course_lib.checks.report import CheckOutcome
 from course_lib.checks.verdicts import ProbeError, exercise_of_check_cell, hand_inputs, judge
 from course_lib.grading.execute import (
     CellRun,
@@ -142,6 +143,10 @@ class ExerciseResult:
         status: one of `STATUSES`.
         message: why (the check's report, the error, the fault); empty when passed.
         diagnoses: the ids of the typical mistakes the check diagnosed (`"no-tanh"`).
+        checks: one `CheckOutcome` per check when the answers were judged (which held, the
+            mistake diagnosed and the hint shown), for the class report; else empty.
+        solution: the student's solution cells of this exercise as submitted (hostile
+            text), for the class report's similarity pass; empty when none was read.
     """
 
     student: str
@@ -152,6 +157,8 @@ class ExerciseResult:
     status: ExerciseStatus
     message: str = ""
     diagnoses: tuple[str, ...] = ()
+    checks: tuple[CheckOutcome, ...] = ()
+    solution: str = ""
 
 
 @dataclass
@@ -242,9 +249,10 @@ def score_exercise(
     runs: list[CellRun],
     plan: ExercisePlan,
     probe_dir: Path,
-) -> tuple[float, ExerciseStatus, str, tuple[str, ...]]:
-    """Return `(points, status, message, diagnoses)` of one exercise: from the cells'
-    outcomes and, when its check cell ran, from judging the answers its probe recorded.
+) -> tuple[float, ExerciseStatus, str, tuple[str, ...], tuple[CheckOutcome, ...]]:
+    """Return `(points, status, message, diagnoses, checks)` of one exercise: from the
+    cells' outcomes and, when its check cell ran, from judging the answers its probe
+    recorded (`checks`: one outcome per check, empty when nothing was judged).
 
     Args:
         exercise: the released exercise.
@@ -255,31 +263,31 @@ def score_exercise(
     """
     missing = [gid for gid in exercise.solution_grade_ids if gid in restored.missing]
     if missing:
-        return 0.0, MISSING, "; ".join(f"solution cell {gid} missing" for gid in missing), ()
+        return 0.0, MISSING, "; ".join(f"solution cell {gid} missing" for gid in missing), (), ()
     solution_runs = [
         (gid, runs[restored.solution_cells[gid]]) for gid in exercise.solution_grade_ids
     ]
     for gid, run in solution_runs:
         if run.status == CellStatus.DIED:
             why = f"solution cell {gid}: {run.detail} (os._exit, a crash or out of memory?)"
-            return 0.0, CRASHED, why, ()
+            return 0.0, CRASHED, why, (), ()
         if run.status == CellStatus.TIMEOUT:
-            return 0.0, TIMEOUT, f"solution cell {gid}: {run.detail}", ()
+            return 0.0, TIMEOUT, f"solution cell {gid}: {run.detail}", (), ()
     check = runs[restored.check_cells[exercise.id]]
     if check.status == CellStatus.TIMEOUT:
-        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)", ()
+        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)", (), ()
     if check.status == CellStatus.DIED:
         why = f"check cell: {check.detail} (os._exit, a crash or out of memory?)"
-        return 0.0, CRASHED, why, ()
+        return 0.0, CRASHED, why, (), ()
     if check.status == CellStatus.NOT_RUN:
-        return 0.0, NOT_RUN, check.detail or "not run", ()
+        return 0.0, NOT_RUN, check.detail or "not run", (), ()
     if plan.check is None:
-        return 0.0, ERROR, _shorten(plan.error), ()
+        return 0.0, ERROR, _shorten(plan.error), (), ()
     try:
         verdict = judge(plan.check, plan.cases, probe_dir)
     except ProbeError as error:
         if check.status == CellStatus.OK:
-            return 0.0, ERROR, _shorten(f"the check could not be judged: {error}"), ()
+            return 0.0, ERROR, _shorten(f"the check could not be judged: {error}"), (), ()
         context = [
             f"solution cell {gid} raised {_error_text(run)}"
             for gid, run in solution_runs
@@ -288,12 +296,23 @@ def score_exercise(
         message = f"the check raised {_error_text(check)}"
         if context:
             message += " (" + "; ".join(context) + ")"
-        return 0.0, ERROR, _shorten(message), ()
+        return 0.0, ERROR, _shorten(message), (), ()
     if is_passed(verdict.passed, verdict.total):
-        return exercise.points, PASSED, "", ()
+        return exercise.points, PASSED, "", (), verdict.checks
     points = round(exercise.points * verdict.passed / verdict.total, 2) if verdict.total else 0.0
     status = PARTIAL if verdict.passed else FAILED
-    return points, status, _shorten(verdict.message), verdict.diagnoses
+    return points, status, _shorten(verdict.message), verdict.diagnoses, verdict.checks
+
+
+def solution_text(restored: Restored, exercise: Exercise) -> str:
+    """The student's solution cells of `exercise` as submitted, one after the other ("" when
+    every one is missing: the released stub is not the student's)."""
+    cells = restored.nb.cells
+    return "\n\n".join(
+        source_text(cells[restored.solution_cells[gid]])
+        for gid in exercise.solution_grade_ids
+        if gid in restored.solution_cells and gid not in restored.missing
+    )
 
 
 def _copy_data_files(folder: Path, target: Path) -> None:
@@ -402,13 +421,15 @@ def grade_notebook(
             course_package=package,
         )
         for exercise in exercises:
-            points, status, message, diagnoses = score_exercise(
+            points, status, message, diagnoses, checks = score_exercise(
                 exercise, restored, runs, plans[exercise.id], folder.returned
             )
+            solution = solution_text(restored, exercise)
             result.results.append(
                 ExerciseResult(
-                    student, name, exercise.id, points, exercise.points, status, message, diagnoses
+                    student, name, exercise.id, points, exercise.points, status, message,
+                    diagnoses, checks, solution,
                 )
-            )
+            )  # fmt: skip
     result.seconds = time.monotonic() - start
     return result
