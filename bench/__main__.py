@@ -27,6 +27,7 @@ SECTIONS = (
     "cluster",
     "seeds",
     "plateau",
+    "speech",
     *CHAPTER_TABLES,
 )
 
@@ -101,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         "--report-class-size", type=int, default=500, help="students of the class report's class"
     )
     parser.add_argument(
+        "--speech-budget",
+        nargs="*",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change the speech section's budget, e.g. n_train=1000 epochs=2 (default: the chapter's)",
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="only re-render results.md from results.json"
     )
     args = parser.parse_args(argv)  # fmt: skip
@@ -155,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import plateau
 
             results["plateau"] = plateau.measure(args.seeds)
+        elif section == "speech":
+            from bench import speech
+
+            results["speech"] = speech.measure(args.seeds, speech.budget_from(args.speech_budget))
         elif section in CHAPTER_TABLES:  # a chapter's headline numbers, read from its notebooks
             import importlib
 

@@ -8,6 +8,8 @@
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
 - `messages`: short sentences in five languages, Sphinx's translated messages (Chapter 7).
 - `spoken`: digit strings read aloud, to be written as digits (Chapter 8).
+- `fsdd`: the Free Spoken Digit Dataset, recordings shipped with the package (Chapter 10).
+- `connected_digits`: FSDD clips joined into spoken digit strings (Chapter 10).
 
 Use it as::
 
@@ -15,7 +17,13 @@ Use it as::
     X, y = datasets.adding_problem(1000, timesteps=50)
 """
 
+from course_lib.datasets.connected_digits import (
+    ConnectedDigits,
+    connected_digits,
+    split_speakers,
+)
 from course_lib.datasets.digits import load_digit_sequences
+from course_lib.datasets.fsdd import FSDD_SPEAKERS, SpokenDigitClips, load_fsdd
 from course_lib.datasets.messages import MESSAGE_LANGUAGES, load_messages
 from course_lib.datasets.series import (
     ForecastingData,
@@ -44,17 +52,22 @@ from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequ
 
 __all__ = [
     "ADDING_BASELINE_MSE",
+    "FSDD_SPEAKERS",
     "MESSAGE_LANGUAGES",
     "CharVocabulary",
+    "ConnectedDigits",
     "ForecastingData",
     "Seq2SeqBatch",
     "SeriesScaler",
+    "SpokenDigitClips",
     "adding_problem",
+    "connected_digits",
     "decode_target",
     "digit_words",
     "encode_pairs",
     "load_corpus",
     "load_digit_sequences",
+    "load_fsdd",
     "load_messages",
     "load_sunspots",
     "long_sequence_classification",
@@ -64,6 +77,7 @@ __all__ = [
     "periodic_series",
     "selective_copy",
     "sine_series",
+    "split_speakers",
     "split_by_time",
     "spoken_digits",
 ]
