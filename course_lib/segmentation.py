@@ -102,7 +102,7 @@ def pool_segment(features: np.ndarray, slices: int = 8) -> np.ndarray:
     slices = check_int(slices, "slices", minimum=1)
     bounds = np.linspace(0, len(features), slices + 1)  # (slices + 1,)
     parts = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         start = min(int(np.floor(a)), len(features) - 1)
         end = max(int(np.ceil(b)), start + 1)
         parts.append(features[start:end].mean(axis=0))  # (n_mels,)

@@ -73,7 +73,7 @@ def lattice_nodes(labels: str, frames: int) -> np.ndarray:
 
 def minimum_frames(labels: str) -> int:
     """The fewest frames that can carry `labels`: one per label, one per blank between repeats."""
-    repeats = sum(a == b for a, b in zip(labels, labels[1:]))
+    repeats = sum(a == b for a, b in zip(labels[:-1], labels[1:], strict=True))
     return len(labels) + repeats
 
 
