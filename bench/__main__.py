@@ -26,6 +26,7 @@ SECTIONS = (
     "cluster",
     "seeds",
     "plateau",
+    "speech",
     *CHAPTER_TABLES,
 )
 
@@ -97,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--class-size", type=int, default=50, help="submissions to grade")
     parser.add_argument(
+        "--speech-budget",
+        nargs="*",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change the speech section's budget, e.g. n_train=1000 epochs=2 (default: the chapter's)",
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="only re-render results.md from results.json"
     )
     args = parser.parse_args(argv)  # fmt: skip
@@ -147,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import plateau
 
             results["plateau"] = plateau.measure(args.seeds)
+        elif section == "speech":
+            from bench import speech
+
+            results["speech"] = speech.measure(args.seeds, speech.budget_from(args.speech_budget))
         elif section in CHAPTER_TABLES:  # a chapter's headline numbers, read from its notebooks
             import importlib
 

@@ -316,6 +316,10 @@ def render(results: dict[str, Any], book: Sequence[str] | None = None) -> str:
                 "layers, the gradient that reaches step T/4 relative to the last step.",
             )
         )
+    if results.get("speech"):
+        from bench.speech import render as render_speech
+
+        out.append(render_speech(results["speech"], when("speech")))
     chapters = (("ch6", "Chapter 6a per seed"), ("ch7", "Chapter 7 per seed"),
                 ("ch9", "Chapter 9 per seed"))  # fmt: skip
     for key, title in chapters:

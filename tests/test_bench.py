@@ -216,3 +216,34 @@ def test_render_writes_the_gradescope_section_and_memory_is_sampled():
     code = "import time; b = bytearray(200 * 2**20); time.sleep(1)"
     numbers = run_with_peak_memory(["bash", "-c", f'python3 -c "{code}"; true'])
     assert numbers["returncode"] == 0 and 200 <= numbers["peak_pss_mb"] < 400
+
+
+def test_render_writes_the_speech_section_per_seed_and_per_speaker():
+    from bench import speech
+
+    def row(speaker, seed, greedy):
+        return {"test_speaker": speaker, "seed": seed, "greedy": greedy, "beam": greedy - 0.01,
+                "final_loss": 1.5, "train_seconds": 61.0}  # fmt: skip
+
+    per_seed = [row("theo", s, 0.1 + 0.01 * s) for s in (0, 1, 2)]
+    per_speaker = [row(name, 0, 0.2) for name in speech.FSDD_SPEAKERS]
+    results = {
+        "speech": {"budget": {**speech.asdict(speech.SpeechBudget()), "epochs": 2},
+                   "per_seed": per_seed, "per_speaker": per_speaker},
+        "measured_on": {"speech": {"date": "2026-12-07", "commit": "abc1234", "load": 3.0}},
+    }  # fmt: skip
+    text = report.render(results, [])
+    assert "## Chapter 10: digit error rate per seed and per held-out speaker" in text
+    assert "| theo | 2 | 0.120 | 0.110 | 1.5 | 61 s |" in text
+    assert "| yweweler | 0 | 0.200 | 0.190 | 1.5 | 61 s |" in text
+    assert "2 epochs" in text and "commit `abc1234`" in text
+    assert "Mean over the six held-out speakers: greedy 0.200, beam search 0.190." in text
+
+
+def test_the_speech_budget_is_changed_by_name_only():
+    from bench import speech
+
+    budget = speech.budget_from(["n_train=100", "lr=0.01"])
+    assert (budget.n_train, budget.lr, budget.epochs) == (100, 0.01, speech.SpeechBudget().epochs)
+    with pytest.raises(ValueError, match="FIELD in"):
+        speech.budget_from(["steps=3"])

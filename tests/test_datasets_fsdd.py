@@ -95,3 +95,20 @@ def test_decoded_clips_are_within_36_db_of_the_16_bit_originals():
         snr.append(10 * np.log10(np.sum(original**2) / np.sum(error**2)))
     assert np.min(snr) > 36.0
     assert 37.5 < np.median(snr) < 38.5
+
+
+@pytest.mark.skipif(
+    "FSDD_RECORDINGS" not in os.environ,
+    reason="set FSDD_RECORDINGS to the recordings/ folder of a checkout of the source",
+)
+def test_log_mel_features_of_decoded_clips_are_close_to_the_originals():
+    from course_lib.spectrogram import log_mel_spectrogram
+
+    rows = fsdd_module.read_recordings(Path(os.environ["FSDD_RECORDINGS"]))
+    clips = load_fsdd().clips
+    differences = [
+        np.abs(log_mel_spectrogram(w) - log_mel_spectrogram(c.astype(np.float64))).mean()
+        for (*_, w), c in zip(rows, clips, strict=True)
+    ]
+    assert 0.07 < np.mean(differences) < 0.085
+    assert np.max(differences) < 0.7

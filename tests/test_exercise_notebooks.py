@@ -49,6 +49,7 @@ def test_every_chapter_has_an_exercise_notebook():
         "07_variable_length",
         "08_seq2seq",
         "09_linear_recurrences",
+        "10_speech_recognition",
     ]
     for stem in stems:
         assert len(_check_cells(SOLUTIONS / f"{stem}.ipynb")) >= 3, stem
