@@ -13,7 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.diagrams._shapes import GRADIENT, MUTED, STATE, finish, label, new_axes, wire
+from course_lib.diagrams._shapes import (
+    GRADIENT,
+    MUTED,
+    NODE,
+    STATE,
+    TRUTH,
+    box,
+    finish,
+    label,
+    new_axes,
+    wire,
+)
 from course_lib.validation import check_int, describe
 
 BLANK = "-"
@@ -111,7 +122,7 @@ def draw_ctc_lattice(
     """Draw the CTC alignment lattice of `labels` over `frames` frames.
 
     One row per symbol of the extended sequence (the blank, written epsilon, before,
-    between and after the labels), one column per frame. A dot is a node that some complete
+    between and after the labels; its header is a box), one column per frame. A dot is a node that some complete
     alignment passes through (grey rings are nodes no alignment can use); a thin arrow is
     an allowed move to the next frame: stay, step down one row, or skip the blank between
     two different labels. CTC's loss adds up the probabilities of all these paths.
@@ -126,8 +137,9 @@ def draw_ctc_lattice(
         ax: matplotlib `Axes` to draw on. Defaults to None (a new figure).
 
     Returns:
-        The `Axes` holding the diagram. The usable nodes have the gid `"node"`, the others
-        `"unusable"`, the allowed moves `"move"` and the arrows of `path` `"path"`.
+        The `Axes` holding the diagram. The row headers have the gid `"row"`, the usable
+        nodes `"node"`, the others `"unusable"`, the allowed moves `"move"` and the arrows
+        of `path` `"path"`.
 
     Raises:
         ValueError: if `labels`, `frames`, `path` or `ax` is not as described.
@@ -186,8 +198,10 @@ def draw_ctc_lattice(
             else:
                 ax.plot(x, y, "o", ms=6, markerfacecolor="white", markeredgecolor=MUTED,
                         zorder=3, gid="unusable")  # fmt: skip
-    for s, symbol in enumerate(rows):
-        label(ax, (-0.8, -s * step_y), BLANK_LABEL if symbol == BLANK else symbol, fontsize=12)
+    for s, symbol in enumerate(rows):  # the row headers: the extended label sequence
+        text, color = (BLANK_LABEL, NODE) if symbol == BLANK else (symbol, TRUTH)
+        box(ax, (-0.8, -s * step_y), text, width=0.6, height=0.6, color=color, fontsize=12,
+            gid="row")  # fmt: skip
     for t in range(frames):
         label(ax, (t * step_x, 0.65), str(t + 1), fontsize=9, color=MUTED)
     label(ax, (-0.8, 0.65), "frame", fontsize=9, color=MUTED, ha="center")
@@ -200,4 +214,4 @@ def draw_ctc_lattice(
     return finish(ax, (-1.3, (frames - 1) * step_x + 0.5), (bottom, 1.0))
 
 
-__all__ = ["BLANK", "draw_ctc_lattice", "lattice_nodes", "minimum_frames"]
+__all__ = ["draw_ctc_lattice"]
