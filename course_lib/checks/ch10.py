@@ -38,6 +38,13 @@ __all__ = [
     reference=spectrogram.num_frames,
     mistakes=[
         Mistake(
+            "partial-frame-counted",
+            "no padding: a last frame that would run past the end of the clip is not cut.",
+            lambda n_samples, frame_length, hop_length: (
+                0 if n_samples < frame_length else -(-(n_samples - frame_length) // hop_length) + 1
+            ),
+        ),
+        Mistake(
             "samples-over-hop",
             "a frame needs frame_length samples, not hop_length: count where the frames "
             "start, 0, hop, 2 hop, ..., while start + frame_length <= n_samples.",
@@ -48,13 +55,6 @@ __all__ = [
             "count the first frame too: 1 + (n_samples - frame_length) // hop_length.",
             lambda n_samples, frame_length, hop_length: max(
                 (n_samples - frame_length) // hop_length, 0
-            ),
-        ),
-        Mistake(
-            "partial-frame-counted",
-            "no padding: a last frame that would run past the end of the clip is not cut.",
-            lambda n_samples, frame_length, hop_length: (
-                0 if n_samples < frame_length else -(-(n_samples - frame_length) // hop_length) + 1
             ),
         ),
         Mistake(
@@ -70,11 +70,12 @@ __all__ = [
 def check_frames_in_clip(ex) -> None:
     """Exercise 10.1 (4 checks): `frames_in_clip(n_samples, frame_length, hop_length) -> int`.
 
-    Compares with `course_lib.spectrogram.num_frames`: one second at 8 kHz, a clip whose
+    Compares with `course_lib.spectrogram.num_frames`: a clip at 8 kHz, a clip whose
     last frame would run past the end, random lengths, and a clip shorter than one frame.
     """
     rng = ex.rng(101)
-    ex.case("one second at 8 kHz, 25 ms frames every 10 ms", 8000, 200, 80, exact=True)
+    n = int(rng.integers(4000, 16000))
+    ex.case(f"a clip of {n} samples at 8 kHz, 25 ms frames every 10 ms", n, 200, 80, exact=True)
     hop = int(rng.integers(40, 120))
     frames = int(rng.integers(5, 50))
     n = 200 + hop * frames + int(rng.integers(1, hop))  # ends inside a frame that does not fit
@@ -138,11 +139,13 @@ def _paths(rng, timesteps):
 def check_collapse(ex) -> None:
     """Exercise 10.2 (4 checks): `collapse(path) -> labels`, the blank being 0.
 
-    Compares with `course_lib.ctc.collapse`: a path by hand, a repeated label separated by
+    Compares with `course_lib.ctc.collapse`: a short path, a repeated label separated by
     a blank, a random path (inputs unchanged) and an all-blank path.
     """
     rng = ex.rng(102)
-    ex.case("the path 0 5 5 0 0 1 8 8", np.array([0, 5, 5, 0, 0, 1, 8, 8]), exact=True)
+    a, b, c = (int(v) for v in rng.choice(np.arange(1, 11), size=3, replace=False))
+    path = np.array([0, a, a, 0, 0, b, c, c])
+    ex.case(f"the path {' '.join(map(str, path))}", path, exact=True)
     a, b = (int(v) for v in rng.choice(np.arange(1, 11), size=2, replace=False))
     path = np.array([a, a, 0, a, b, b, 0, 0, b])
     ex.case(f"a path with {a} 0 {a} and {b} 0 {b}: repeats kept by a blank", path, exact=True)
@@ -197,11 +200,13 @@ def _logits(rng, timesteps, classes=11):
 def check_greedy_decode(ex) -> None:
     """Exercise 10.3 (4 checks): `greedy_decode(logits) -> classes`, the blank being 0.
 
-    Compares with `course_lib.ctc.greedy_decode`: one-hot logits by hand, random logits of
+    Compares with `course_lib.ctc.greedy_decode`: one-hot logits of a short path, random logits of
     a digit string (inputs unchanged) and a long utterance.
     """
     rng = ex.rng(103)
-    ex.case("one-hot logits of the path 0 5 5 0 1 1", 5.0 * np.eye(11)[[0, 5, 5, 0, 1, 1]],
+    a, b = (int(v) for v in rng.choice(np.arange(1, 11), size=2, replace=False))
+    path = [0, a, a, 0, b, b]
+    ex.case(f"one-hot logits of the path {' '.join(map(str, path))}", 5.0 * np.eye(11)[path],
             exact=True)  # fmt: skip
     ex.case("random logits of 25 frames", _logits(rng, 25), exact=True, unchanged=True)
     ex.case("random logits of 120 frames", _logits(rng, 120), exact=True)
@@ -276,7 +281,11 @@ def check_edit_distance(ex) -> None:
     hypothesis, and two random strings edited by a deletion, an insertion and a substitution.
     """
     rng = ex.rng(104)
-    ex.case("4 0 7 1 against 4 7 1 (one deletion)", [4, 0, 7, 1], [4, 7, 1], exact=True)
+    digits = _strings(rng, 4)
+    gone = int(rng.integers(0, 4))
+    deleted = digits[:gone] + digits[gone + 1 :]
+    ex.case(f"{' '.join(map(str, digits))} against {' '.join(map(str, deleted))} (one deletion)",
+            digits, deleted, exact=True)  # fmt: skip
     digits = _strings(rng, int(rng.integers(2, 6)))
     ex.case(f"{len(digits)} digits against an empty hypothesis", digits, [], exact=True)
     for n in (5, 7):
