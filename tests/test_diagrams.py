@@ -23,12 +23,13 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noq
 
 from course_lib import diagrams  # noqa: E402
 from course_lib.batching import stream_windows  # noqa: E402
-from course_lib.diagrams import cells, sequences, through_time  # noqa: E402
+from course_lib.diagrams import alignments, cells, sequences, through_time  # noqa: E402
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 
 # Labels each diagram must show (mathtext source, as passed to `ax.text`).
 EXPECTED_LABELS = {
+    "draw_ctc_lattice": ["$\\epsilon$", "3", "frame", "1", "6"],
     "draw_rnn_cell": ["$x_t$", "$h_{t-1}$", "$h_t$", "$W_x$", "$W_h$", "$\\tanh$"],
     "draw_unrolled_rnn": ["$x_{1}$", "$x_{4}$", "$h_0$", "$h_{4}$", "$W_x$", "$W_h$", "same"],
     "draw_lstm_cell": [
@@ -247,7 +248,7 @@ def test_unrolled_rnn_rejects_bad_timesteps(bad):
 
 
 def test_the_package_exports_every_diagram_and_its_examples_run():
-    for module in (cells, sequences, through_time):
+    for module in (cells, sequences, through_time, alignments):
         for name in module.__all__:
             assert getattr(diagrams, name) is getattr(module, name)
         result = doctest.testmod(module)
