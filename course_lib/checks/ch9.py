@@ -6,6 +6,7 @@
 - 9.3 `check_ssm_kernel(ssm_kernel)`: the convolution kernel C A^k B of a state-space model.
 - 9.4 `check_lru_eigenvalues(lru_eigenvalues)`: the LRU's exponential parametrisation.
 - 9.5 `check_gate_bias(gate_bias_for_memory)`: the minGRU's update-gate bias for a memory.
+- 9.6 `check_stacking_answer(answer_9_6)`: why a stack of linear recurrences needs a nonlinearity (multiple choice).
 
 References: `course_lib.linear_recurrences` (tested against the step-by-step loop and
 against the Keras layers of `course_lib.mingru`).
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import linear_recurrences as lr
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Finite, Mistake, Values, exercise
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "check_min_gru_step",
     "check_scan_cumsum",
     "check_ssm_kernel",
+    "check_stacking_answer",
 ]
 
 _ATOL, _RTOL = 1e-6, 1e-5
@@ -496,4 +499,22 @@ def check_gate_bias(ex) -> None:
                 hint="(1 - sigmoid(b)) ** steps must equal kept.",
             )
         ],
+    )
+
+
+# -- 9.6 -------------------------------------------------------------------------------------
+
+
+@exercise("9.6", student="answer_9_6()")
+def check_stacking_answer(ex) -> None:
+    """Exercise 9.6 (1 check): `answer_9_6()`, the letter of the chosen option."""
+    choice(
+        ex,
+        "the option answer_9_6() chose",
+        right="b",
+        wrong={
+            "a": "reading the first layer's states does not make the second layer's gates depend on the input; with time-invariant layers both apply the same decay at every step.",
+            "c": "a sum of convolutions, or a convolution of a convolution, is again a convolution: without a nonlinearity the stack stays linear in its input.",
+            "d": "the nonlinearity goes between the layers precisely so that each layer stays linear in its state and can still be computed with a scan.",
+        },
     )
