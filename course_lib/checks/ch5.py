@@ -4,7 +4,8 @@
   `reset_after=True`.
 - 5.2 `check_param_counts(param_counts)`: parameters of SimpleRNN, LSTM and GRU layers.
 - 5.3 `check_units_for_budget(units_for_budget)`: the largest layer that fits a budget.
-- 5.4 `check_comparison_answer(answer_5_4)`: what a comparison of SimpleRNN, LSTM and GRU on one task supports (multiple choice).
+- 5.4 `check_comparison_answer(answer_5_4)`: what a comparison of SimpleRNN, LSTM and GRU on
+  one task supports (multiple choice).
 
 References: `course_lib.cells.gru_step` (tested against `keras.layers.GRU`) and
 `count_params()` of Keras layers.
@@ -274,8 +275,12 @@ def check_comparison_answer(ex) -> None:
         "the option answer_5_4() chose",
         right="b",
         wrong={
-            "a": "one task, one seed set and one learning rate give an observation, not a law; larger comparisons found LSTM and GRU close, with neither winning everywhere.",
-            "c": "Chapter 4 trained the SimpleRNN for as many epochs as the LSTM needed and it still ended at the baseline: more epochs do not carry the gradient back to the markers.",
-            "d": "the chapter's times are wall-clock seconds of one run on a shared machine, not asserted: with layers this small they can even come out in the 'wrong' order.",
+            "a": "one task, one seed set and one learning rate give an observation, not a law; "
+            "larger comparisons found LSTM and GRU close, with neither winning everywhere.",
+            "c": "Chapter 4 trained the SimpleRNN for as many epochs as the LSTM needed and it "
+            "still ended at the baseline: more epochs do not carry the gradient back to the "
+            "markers.",
+            "d": "the chapter's times are wall-clock seconds of one run on a shared machine, not "
+            "asserted: with layers this small they can even come out in the 'wrong' order.",
         },
     )

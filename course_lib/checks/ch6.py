@@ -7,7 +7,8 @@
   ahead and beats persistence over the whole horizon.
 - 6.4 `check_confusion_matrix(confusion_matrix)`: count (true, predicted) pairs.
 - 6.5 `check_macro_f1(macro_f1)`: the macro-averaged F1 score.
-- 6.6 `check_bidirectional_answer(answer_6_6)`: what keras.layers.Bidirectional adds (multiple choice).
+- 6.6 `check_bidirectional_answer(answer_6_6)`: what keras.layers.Bidirectional adds
+  (multiple choice).
 
 `forecast_data()` returns the data the check of 6.3 trains on.
 
@@ -607,8 +608,13 @@ def check_bidirectional_answer(ex) -> None:
         "the option answer_6_6() chose",
         right="b",
         wrong={
-            "a": "Bidirectional runs two copies of the layer with their own weights, and concatenates their final states (2 * units numbers); it does not average one layer's two readings.",
-            "c": "the chapter measured no reliable difference on the 8-row digits: which model is ahead changes with the seed, although the bidirectional one has twice the recurrent weights.",
-            "d": "a forecaster must not read the future it predicts: the backward direction needs the whole sequence before the first output, which forecasting does not have.",
+            "a": "Bidirectional runs two copies of the layer with their own weights, and "
+            "concatenates their final states (2 * units numbers); it does not average one "
+            "layer's two readings.",
+            "c": "the chapter measured no reliable difference on the 8-row digits: which model is "
+            "ahead changes with the seed, although the bidirectional one has twice the "
+            "recurrent weights.",
+            "d": "a forecaster must not read the future it predicts: the backward direction needs "
+            "the whole sequence before the first output, which forecasting does not have.",
         },
     )

@@ -7,8 +7,10 @@
 - 8.3 `check_greedy_decode(greedy_decode)`: the inference loop that feeds back its own
   most likely token.
 - 8.4 `check_beam_step(beam_step)`: one step of beam search for one sequence.
-- 8.5 `check_exposure_bias_answer(answer_8_5)`: why a decoder is better fed the truth than running free (multiple choice).
-- 8.6 `check_attention_answer(answer_8_6)`: why attention keeps long inputs right, and what its heat map shows (multiple choice).
+- 8.5 `check_exposure_bias_answer(answer_8_5)`: why a decoder is better fed the truth than
+  running free (multiple choice).
+- 8.6 `check_attention_answer(answer_8_6)`: why attention keeps long inputs right, and what
+  its heat map shows (multiple choice).
 
 References: `course_lib.attention` (tested against `keras.layers.AdditiveAttention`) and
 `course_lib.decoding` (tested against exhaustive enumeration).
@@ -449,8 +451,11 @@ def check_exposure_bias_answer(ex) -> None:
         right="b",
         wrong={
             "a": "it is the same network on the same test set; only what it is fed differs.",
-            "c": "the bottleneck lowers both curves alike (their early fall); the gap between them opens after the decoder's own mistakes.",
-            "d": "beam search keeps several prefixes, but each is still built from the model's own predictions: a free-running decoder still meets prefixes it never saw in training.",
+            "c": "the bottleneck lowers both curves alike (their early fall); the gap between them"
+            " opens after the decoder's own mistakes.",
+            "d": "beam search keeps several prefixes, but each is still built from the model's own"
+            " predictions: a free-running decoder still meets prefixes it never saw in "
+            "training.",
         },
     )
 
@@ -466,8 +471,13 @@ def check_attention_answer(ex) -> None:
         "the option answer_8_6() chose",
         right="c",
         wrong={
-            "a": "nobody tells the model where to look: the alignment is learned from pairs of strings alone, because looking at the right word is the easiest way to get the digit right.",
-            "b": "attention changes what the decoder reads at each step, not how it is trained: it is still trained with teacher forcing and still runs free at inference.",
-            "d": "the encoder without attention keeps a summary of a fixed size whatever the input's length; the information to pass on grows with the input, and that is what attention removes.",
+            "a": "nobody tells the model where to look: the alignment is learned from pairs of "
+            "strings alone, because looking at the right word is the easiest way to get the "
+            "digit right.",
+            "b": "attention changes what the decoder reads at each step, not how it is trained: it"
+            " is still trained with teacher forcing and still runs free at inference.",
+            "d": "the encoder without attention keeps a summary of a fixed size whatever the "
+            "input's length; the information to pass on grows with the input, and that is "
+            "what attention removes.",
         },
     )

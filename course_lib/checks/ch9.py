@@ -6,7 +6,8 @@
 - 9.3 `check_ssm_kernel(ssm_kernel)`: the convolution kernel C A^k B of a state-space model.
 - 9.4 `check_lru_eigenvalues(lru_eigenvalues)`: the LRU's exponential parametrisation.
 - 9.5 `check_gate_bias(gate_bias_for_memory)`: the minGRU's update-gate bias for a memory.
-- 9.6 `check_stacking_answer(answer_9_6)`: why a stack of linear recurrences needs a nonlinearity (multiple choice).
+- 9.6 `check_stacking_answer(answer_9_6)`: why a stack of linear recurrences needs a
+  nonlinearity (multiple choice).
 
 References: `course_lib.linear_recurrences` (tested against the step-by-step loop and
 against the Keras layers of `course_lib.mingru`).
@@ -513,8 +514,12 @@ def check_stacking_answer(ex) -> None:
         "the option answer_9_6() chose",
         right="b",
         wrong={
-            "a": "reading the first layer's states does not make the second layer's gates depend on the input; with time-invariant layers both apply the same decay at every step.",
-            "c": "a sum of convolutions, or a convolution of a convolution, is again a convolution: without a nonlinearity the stack stays linear in its input.",
-            "d": "the nonlinearity goes between the layers precisely so that each layer stays linear in its state and can still be computed with a scan.",
+            "a": "reading the first layer's states does not make the second layer's gates depend "
+            "on the input; with time-invariant layers both apply the same decay at every "
+            "step.",
+            "c": "a sum of convolutions, or a convolution of a convolution, is again a "
+            "convolution: without a nonlinearity the stack stays linear in its input.",
+            "d": "the nonlinearity goes between the layers precisely so that each layer stays "
+            "linear in its state and can still be computed with a scan.",
         },
     )
