@@ -526,9 +526,13 @@ def _clip_reference(grads, clip_norm):
     return [np.asarray(g) * scale for g in grads]
 
 
+_CLIPPED = ("kernel", "recurrent_kernel", "bias")
+
+
 @exercise(
     "2.6",
     student="clip_by_global_norm(grads, clip_norm)",
+    returns=_CLIPPED,
     reference=_clip_reference,
     mistakes=[
         Mistake(
@@ -550,23 +554,34 @@ def _clip_reference(grads, clip_norm):
     rtol=1e-5,
 )
 def check_clip_by_global_norm(ex) -> None:
-    """Exercise 2.6 (4 checks): `clip_by_global_norm(grads, clip_norm) -> list of arrays`.
+    """Exercise 2.6 (11 checks): `clip_by_global_norm(grads, clip_norm) -> list of arrays`.
 
     The gradients of a SimpleRNN's kernel, recurrent kernel and bias (drawn), once with a
-    global norm far above `clip_norm`, once with one tensor far larger than the others, and
-    once already short enough to be left alone.
+    global norm far above `clip_norm`, once with one array far larger than the others, and
+    once already short enough to be left alone; each returned array is compared.
     """
     rng = ex.rng(26)
     shapes = [(2, 4), (4, 4), (4,)]
-    big = [3.0 * rng.standard_normal(shape) for shape in shapes]
     clip = round(float(rng.uniform(0.5, 2.0)), 2)
-    ex.case(f"gradients with a global norm far above clip_norm={clip:g}", big, clip)
+    big = [3.0 * rng.standard_normal(shape) for shape in shapes]
     lopsided = [0.1 * rng.standard_normal(shape) for shape in shapes]
     lopsided[1] = 20.0 * rng.standard_normal(shapes[1])
-    ex.case(f"one recurrent-kernel gradient far larger than the others, clip_norm={clip:g}",
-            lopsided, clip)  # fmt: skip
     small = [0.01 * rng.standard_normal(shape) for shape in shapes]
-    ex.case("gradients already shorter than clip_norm=5 (left as they are)", small, 5.0)
+    cases = [
+        (f"gradients with a global norm far above clip_norm={clip:g}", big, clip),
+        (f"one recurrent-kernel gradient far larger than the others, clip_norm={clip:g}",
+         lopsided, clip),
+        ("gradients already shorter than clip_norm=5 (left as they are)", small, 5.0),
+    ]  # fmt: skip
+    for index, (label, grads, clip_norm) in enumerate(cases):
+        ex.case(
+            label,
+            grads,
+            clip_norm,
+            structure=index == 0,
+            values=False,
+            checks=[Values(of=name) for name in _CLIPPED],
+        )
     ex.case(
         "the clipped gradients' global norm",
         big,
