@@ -212,3 +212,8 @@ def test_nearest_neighbours_including_the_word_itself_is_diagnosed():
         return np.argsort(-(unit @ unit[word_id]), kind="stable")[:k]
 
     fails(ch7.check_nearest_neighbours, itself, "leave out the word itself")
+
+
+def test_missing_mask_answer_wrong_options_get_their_hints():
+    fails(ch7.check_missing_mask_answer, lambda: "d", "the zeros come before the words", passed=0)
+    fails(ch7.check_missing_mask_answer, lambda: "a", "nothing drops the padding", passed=0)

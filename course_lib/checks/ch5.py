@@ -6,6 +6,8 @@
 - 5.3 `check_units_for_budget(units_for_budget)`: the largest layer that fits a budget.
 - 5.4 `check_comparison_answer(answer_5_4)`: what a comparison of SimpleRNN, LSTM and GRU on
   one task supports (multiple choice).
+- 5.5 `check_reset_after_answer(answer_5_5)`: where the reset gate acts, and why the biases
+  differ (multiple choice).
 
 References: `course_lib.cells.gru_step` (tested against `keras.layers.GRU`) and
 `count_params()` of Keras layers.
@@ -27,6 +29,7 @@ __all__ = [
     "check_comparison_answer",
     "check_gru_step",
     "check_param_counts",
+    "check_reset_after_answer",
     "check_units_for_budget",
 ]
 
@@ -282,5 +285,26 @@ def check_comparison_answer(ex) -> None:
             "markers.",
             "d": "the chapter's times are wall-clock seconds of one run on a shared machine, not "
             "asserted: with layers this small they can even come out in the 'wrong' order.",
+        },
+    )
+
+
+# -- 5.5 -------------------------------------------------------------------------------------
+
+
+@exercise("5.5", student="answer_5_5()")
+def check_reset_after_answer(ex) -> None:
+    """Exercise 5.5 (1 check): `answer_5_5()`, the letter of the chosen option."""
+    choice(
+        ex,
+        "the option answer_5_5() chose",
+        right="b",
+        wrong={
+            "a": "reset_after=False keeps one bias per gate, of shape (3 * units,); a bias of two "
+            "rows belongs to the default variant.",
+            "c": "a GRU layer has one direction; Bidirectional (Chapter 6c) would make a second "
+            "copy of the whole layer, with its own weights.",
+            "d": "the chapter checks both variants against Keras and finds them different "
+            "functions: where r_t acts changes the candidate.",
         },
     )

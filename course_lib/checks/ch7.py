@@ -7,6 +7,8 @@
 - 7.5 `check_stream_windows(stream_windows)`: a long sequence laid out for a stateful layer.
 - 7.6 `check_nearest_neighbours(nearest_neighbours)`: the nearest words of an embedding by
   cosine similarity.
+- 7.7 `check_missing_mask_answer(answer_7_7)`: what a missing mask does to a classifier of
+  post-padded sentences (multiple choice).
 
 References:
 `keras.utils.pad_sequences`, `course_lib.cells.simple_rnn_forward(..., mask=...)`
@@ -22,12 +24,14 @@ import numpy as np
 
 from course_lib import batching, cells
 from course_lib.checks.common import cell_weights
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Mistake, Values, exercise
 
 __all__ = [
     "check_bucket_batches",
     "check_masked_mean",
     "check_masked_rnn_forward",
+    "check_missing_mask_answer",
     "check_nearest_neighbours",
     "check_pad",
     "check_stream_windows",
@@ -485,3 +489,24 @@ def check_nearest_neighbours(ex) -> None:
             exact=True,
             unchanged=index == 0,
         )
+
+
+# -- 7.7 -------------------------------------------------------------------------------------
+
+
+@exercise("7.7", student="answer_7_7()")
+def check_missing_mask_answer(ex) -> None:
+    """Exercise 7.7 (1 check): `answer_7_7()`, the letter of the chosen option."""
+    choice(
+        ex,
+        "the option answer_7_7() chose",
+        right="b",
+        wrong={
+            "a": "nothing drops the padding without a mask: the zeros are read like any other "
+            "token.",
+            "c": "the mask does not speed up training; with it, masked steps carry the state "
+            "unchanged, which is what the classifier needs.",
+            "d": "with pre-padding the zeros come before the words, so the last state follows the "
+            "last real word; with post-padding they come after it and overwrite the state.",
+        },
+    )

@@ -8,6 +8,8 @@
 - 9.5 `check_gate_bias(gate_bias_for_memory)`: the minGRU's update-gate bias for a memory.
 - 9.6 `check_stacking_answer(answer_9_6)`: why a stack of linear recurrences needs a
   nonlinearity (multiple choice).
+- 9.7 `check_selective_copying_answer(answer_9_7)`: why a time-invariant recurrence
+  struggles with selective copying (multiple choice).
 
 References: `course_lib.linear_recurrences` (tested against the step-by-step loop and
 against the Keras layers of `course_lib.mingru`).
@@ -28,6 +30,7 @@ __all__ = [
     "check_lru_eigenvalues",
     "check_min_gru_step",
     "check_scan_cumsum",
+    "check_selective_copying_answer",
     "check_ssm_kernel",
     "check_stacking_answer",
 ]
@@ -521,5 +524,26 @@ def check_stacking_answer(ex) -> None:
             "convolution: without a nonlinearity the stack stays linear in its input.",
             "d": "the nonlinearity goes between the layers precisely so that each layer stays "
             "linear in its state and can still be computed with a scan.",
+        },
+    )
+
+
+# -- 9.7 -------------------------------------------------------------------------------------
+
+
+@exercise("9.7", student="answer_9_7()")
+def check_selective_copying_answer(ex) -> None:
+    """Exercise 9.7 (1 check): `answer_9_7()`, the letter of the chosen option."""
+    choice(
+        ex,
+        "the option answer_9_7() chose",
+        right="b",
+        wrong={
+            "a": "the GRU and two selective minGRU layers copy almost every token at the same "
+            "length: the length is not what stops the time-invariant network.",
+            "c": "the blanks are part of the input, not padding: they are not masked, and the "
+            "model must learn to pass over them.",
+            "d": "the Embedding gives each of the 9 ids its own vector; what the time-invariant "
+            "network lacks is a way to tell the tokens' order apart from their positions.",
         },
     )
