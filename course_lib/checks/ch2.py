@@ -603,7 +603,11 @@ def check_clip_by_global_norm(ex) -> None:
 
 @exercise("2.7", student="answer_2_7()")
 def check_irnn_answer(ex) -> None:
-    """Exercise 2.7 (1 check): `answer_2_7()`, the letter of the chosen option."""
+    """Exercise 2.7 (1 check): `answer_2_7()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_2_7() chose",

@@ -550,7 +550,11 @@ def check_recursive_forecast(ex) -> None:
 
 @exercise("3.6", student="answer_3_6()")
 def check_extrapolation_answer(ex) -> None:
-    """Exercise 3.6 (1 check): `answer_3_6()`, the letter of the chosen option."""
+    """Exercise 3.6 (1 check): `answer_3_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_3_6() chose",

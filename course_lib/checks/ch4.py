@@ -461,7 +461,11 @@ def check_set_forget_bias(ex) -> None:
 
 @exercise("4.5", student="answer_4_5()")
 def check_adding_problem_answer(ex) -> None:
-    """Exercise 4.5 (1 check): `answer_4_5()`, the letter of the chosen option."""
+    """Exercise 4.5 (1 check): `answer_4_5()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_4_5() chose",
@@ -484,7 +488,11 @@ def check_adding_problem_answer(ex) -> None:
 
 @exercise("4.6", student="answer_4_6()")
 def check_gate_reading_answer(ex) -> None:
-    """Exercise 4.6 (1 check): `answer_4_6()`, the letter of the chosen option."""
+    """Exercise 4.6 (1 check): `answer_4_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_4_6() chose",

@@ -272,7 +272,11 @@ def check_units_for_budget(ex) -> None:
 
 @exercise("5.4", student="answer_5_4()")
 def check_comparison_answer(ex) -> None:
-    """Exercise 5.4 (1 check): `answer_5_4()`, the letter of the chosen option."""
+    """Exercise 5.4 (1 check): `answer_5_4()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_5_4() chose",
@@ -294,7 +298,11 @@ def check_comparison_answer(ex) -> None:
 
 @exercise("5.5", student="answer_5_5()")
 def check_reset_after_answer(ex) -> None:
-    """Exercise 5.5 (1 check): `answer_5_5()`, the letter of the chosen option."""
+    """Exercise 5.5 (1 check): `answer_5_5()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_5_5() chose",

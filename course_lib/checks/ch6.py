@@ -602,7 +602,11 @@ def check_macro_f1(ex) -> None:
 
 @exercise("6.6", student="answer_6_6()")
 def check_bidirectional_answer(ex) -> None:
-    """Exercise 6.6 (1 check): `answer_6_6()`, the letter of the chosen option."""
+    """Exercise 6.6 (1 check): `answer_6_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_6_6() chose",

@@ -496,7 +496,11 @@ def check_nearest_neighbours(ex) -> None:
 
 @exercise("7.7", student="answer_7_7()")
 def check_missing_mask_answer(ex) -> None:
-    """Exercise 7.7 (1 check): `answer_7_7()`, the letter of the chosen option."""
+    """Exercise 7.7 (1 check): `answer_7_7()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_7_7() chose",

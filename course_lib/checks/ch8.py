@@ -444,7 +444,11 @@ def check_beam_step(ex) -> None:
 
 @exercise("8.5", student="answer_8_5()")
 def check_exposure_bias_answer(ex) -> None:
-    """Exercise 8.5 (1 check): `answer_8_5()`, the letter of the chosen option."""
+    """Exercise 8.5 (1 check): `answer_8_5()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_8_5() chose",
@@ -465,7 +469,11 @@ def check_exposure_bias_answer(ex) -> None:
 
 @exercise("8.6", student="answer_8_6()")
 def check_attention_answer(ex) -> None:
-    """Exercise 8.6 (1 check): `answer_8_6()`, the letter of the chosen option."""
+    """Exercise 8.6 (1 check): `answer_8_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_8_6() chose",

@@ -511,7 +511,11 @@ def check_gate_bias(ex) -> None:
 
 @exercise("9.6", student="answer_9_6()")
 def check_stacking_answer(ex) -> None:
-    """Exercise 9.6 (1 check): `answer_9_6()`, the letter of the chosen option."""
+    """Exercise 9.6 (1 check): `answer_9_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_9_6() chose",
@@ -533,7 +537,11 @@ def check_stacking_answer(ex) -> None:
 
 @exercise("9.7", student="answer_9_7()")
 def check_selective_copying_answer(ex) -> None:
-    """Exercise 9.7 (1 check): `answer_9_7()`, the letter of the chosen option."""
+    """Exercise 9.7 (1 check): `answer_9_7()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
     choice(
         ex,
         "the option answer_9_7() chose",
