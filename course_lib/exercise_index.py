@@ -36,9 +36,14 @@ from course_lib.grading.notebook_format import (
 
 _STEM = re.compile(r"^(?P<chapter>\d+)_")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
-# "Exercise 4.2:", "Exercise 4.2 -", "4.2." at the start of a heading: the table shows the number.
+#: The level and points after an exercise's number in its heading: "(core, 3 points)",
+#: "(stretch, 1 point)" (tests/test_exercise_notebooks.py keeps the points in step).
+LEVEL = re.compile(r"\((?P<level>core|stretch),\s*(?P<points>\d+(?:\.\d+)?)\s*points?\)")
+# "Exercise 4.2:", "Exercise 4.2 (core, 3 points):", "4.2." at the start of a heading: the
+# table shows the number (and the points) in columns of their own.
 _EXERCISE_PREFIX = re.compile(
-    rf"^(?:exercise\s*)?{EXERCISE_ID_PATTERN}\s*[:.\-\u2013\u2014]?\s*", re.IGNORECASE
+    rf"^(?:exercise\s*)?{EXERCISE_ID_PATTERN}\s*(?:{LEVEL.pattern}\s*)?[:.\-\u2013\u2014]?\s*",
+    re.IGNORECASE,
 )
 # "Exercises 4: LSTM" -> "LSTM" when the notebook's title stands in for the chapter's.
 _NOTEBOOK_PREFIX = re.compile(r"^exercises?\s*\d+\s*[:.\-\u2013\u2014]\s*", re.IGNORECASE)

@@ -139,7 +139,7 @@ class CheckCell:
         function: the check function the cell calls.
         names: the names of the student's objects the cell passes, e.g. `("lstm_step",)`.
         fixed_by_nature: whether the check says its inputs are fixed by nature (it trains
-            a model on the course's data).
+            a model on the course's data, or it is a question without inputs).
     """
 
     stem: str

@@ -22,8 +22,9 @@ check modules probe without their references, and the reference solutions need n
     grading seed rarely meets the self-check's value;
 (c) the reference solutions earn full marks under 5 grading seeds.
 
-Checks whose inputs are fixed by nature (3.4 and 6.3 train a model on the course's data)
-take part in (c) only: their answer is a trained model, evaluated on fresh test windows.
+Checks whose inputs are fixed by nature take part in (c) only: 3.4 and 6.3 train a model
+on the course's data (their answer is a trained model, evaluated on fresh test windows), and
+the questions (2.7, 4.5, ...) have no inputs at all (their answer is one letter).
 """
 
 import json

@@ -117,3 +117,25 @@ def test_linear_rnn_growth_is_close_to_the_spectral_radius():
         norms = ch2.linear_rnn_gradient_norms(base * rho / radius, 40)
         assert norms[-1] == 1.0
         assert S.growth_per_step(norms) == pytest.approx(rho, abs=0.02)
+
+
+def test_clip_by_global_norm_per_tensor_is_diagnosed_as_clipnorm():
+    def clip_each(grads, clip_norm):
+        return [g * min(1.0, clip_norm / np.linalg.norm(g)) for g in grads]
+
+    fails(ch2.check_clip_by_global_norm, clip_each, "that is Keras's `clipnorm`")
+
+
+def test_clip_by_global_norm_that_always_rescales_is_diagnosed():
+    def always(grads, clip_norm):
+        norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+        return [g * clip_norm / norm for g in grads]
+
+    fails(ch2.check_clip_by_global_norm, always, "stay as they are", passed=8)
+
+
+def test_irnn_answer_wrong_option_gets_its_hint_and_not_the_right_letter():
+    message = fails(ch2.check_irnn_answer, lambda: "d", "clipping caps each update", passed=0)
+    assert "'c'" not in message, message
+    fails(ch2.check_irnn_answer, lambda: "C", "lowercase", passed=0)
+    fails(ch2.check_irnn_answer, lambda: 3, "must return one of 'a', 'b', 'c', 'd'", passed=0)

@@ -118,3 +118,40 @@ def test_model_with_wrong_output_shape_and_nan_fails():
 
 def test_function_returning_no_model_fails():
     fails(ch3.check_simple_rnn_model, lambda *data: None, "got NoneType", passed=0)
+
+
+def test_recursive_forecast_without_feedback_is_diagnosed():
+    def no_feedback(predict_next, X, horizon):
+        first = predict_next(X)
+        return np.repeat(first[:, None], horizon, axis=1)
+
+    fails(ch3.check_recursive_forecast, no_feedback, "append each prediction to the window")
+
+
+def test_recursive_forecast_with_the_prediction_at_the_front_is_diagnosed():
+    def at_front(predict_next, X, horizon):
+        window, out = np.asarray(X, dtype=float), []
+        for _ in range(horizon):
+            p = predict_next(window)
+            out.append(p)
+            window = np.concatenate([p[:, None], window[:, :-1]], axis=1)
+        return np.stack(out, axis=1)
+
+    fails(ch3.check_recursive_forecast, at_front, "the newest value goes at the end")
+
+
+def test_recursive_forecast_with_a_growing_window_fails_with_predict_next_s_message():
+    def growing(predict_next, X, horizon):
+        window, out = np.asarray(X, dtype=float), []
+        for _ in range(horizon):
+            p = predict_next(window)
+            out.append(p)
+            window = np.concatenate([window, p[:, None]], axis=1)
+        return np.stack(out, axis=1)
+
+    fails(ch3.check_recursive_forecast, growing, "`X` of predict_next must be", passed=0)
+
+
+def test_extrapolation_answer_wrong_options_get_their_hints():
+    fails(ch3.check_extrapolation_answer, lambda: "c", "leaks the test part", passed=0)
+    fails(ch3.check_extrapolation_answer, lambda: "d", "no number of epochs", passed=0)

@@ -112,3 +112,12 @@ def test_set_forget_bias_on_a_copy_changes_nothing():
         bias[layer.cell.units : 2 * layer.cell.units] = value  # never written back
 
     fails(ch4.check_set_forget_bias, on_a_copy, "forget bias of LSTM(3)", passed=2)
+
+
+def test_adding_problem_answer_wrong_options_get_their_hints():
+    fails(ch4.check_adding_problem_answer, lambda: "c", "vanishes on the way back", passed=0)
+    fails(ch4.check_adding_problem_answer, lambda: "d", "variance of the target", passed=0)
+
+
+def test_gate_reading_answer_wrong_option_gets_its_hint():
+    fails(ch4.check_gate_reading_answer, lambda: "a", "keeps the cell state", passed=0)

@@ -90,3 +90,13 @@ def test_units_for_budget_with_strict_inequality_is_diagnosed():
         return S.units_for_budget(features, budget - 1, cell)
 
     fails(ch5.check_units_for_budget, strict, "(<=, not <)", passed=5)
+
+
+def test_comparison_answer_wrong_options_get_their_hints():
+    fails(ch5.check_comparison_answer, lambda: "a", "an observation, not a law", passed=0)
+    fails(ch5.check_comparison_answer, lambda: "d", "not asserted", passed=0)
+
+
+def test_reset_after_answer_wrong_options_get_their_hints():
+    fails(ch5.check_reset_after_answer, lambda: "a", "one bias per gate", passed=0)
+    fails(ch5.check_reset_after_answer, lambda: "d", "different functions", passed=0)

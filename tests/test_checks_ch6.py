@@ -123,3 +123,8 @@ def test_forecaster_with_one_output_fails():
         )
 
     fails(ch6.check_forecaster, one_step, "keras.layers.Dense(10)", passed=3)
+
+
+def test_bidirectional_answer_wrong_options_get_their_hints():
+    fails(ch6.check_bidirectional_answer, lambda: "a", "with their own weights", passed=0)
+    fails(ch6.check_bidirectional_answer, lambda: "d", "must not read the future", passed=0)

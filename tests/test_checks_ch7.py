@@ -196,3 +196,24 @@ def test_unshifted_targets_are_diagnosed():
         return X, X
 
     fails(ch7.check_stream_windows, same, "the next id", passed=2)
+
+
+def test_nearest_neighbours_by_dot_product_is_diagnosed():
+    def dot(table, word_id, k):
+        order = np.argsort(-(table @ table[word_id]), kind="stable")
+        return order[order != word_id][:k]
+
+    fails(ch7.check_nearest_neighbours, dot, "divide every row by its length")
+
+
+def test_nearest_neighbours_including_the_word_itself_is_diagnosed():
+    def itself(table, word_id, k):
+        unit = table / np.linalg.norm(table, axis=1, keepdims=True)
+        return np.argsort(-(unit @ unit[word_id]), kind="stable")[:k]
+
+    fails(ch7.check_nearest_neighbours, itself, "leave out the word itself")
+
+
+def test_missing_mask_answer_wrong_options_get_their_hints():
+    fails(ch7.check_missing_mask_answer, lambda: "d", "the zeros come before the words", passed=0)
+    fails(ch7.check_missing_mask_answer, lambda: "a", "nothing drops the padding", passed=0)

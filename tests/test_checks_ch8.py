@@ -144,3 +144,12 @@ def test_beam_step_that_extends_only_the_best_beam_fails_the_hand_case():
 
 def test_beam_step_returning_one_array_fails():
     fails(ch8.check_beam_step, lambda s, lp, w: np.zeros(w), "should return (new_scores, parents")
+
+
+def test_exposure_bias_answer_wrong_options_get_their_hints():
+    fails(ch8.check_exposure_bias_answer, lambda: "c", "lowers both curves alike", passed=0)
+    fails(ch8.check_exposure_bias_answer, lambda: "a", "same network", passed=0)
+
+
+def test_attention_answer_wrong_option_gets_its_hint():
+    fails(ch8.check_attention_answer, lambda: "a", "nobody tells the model where to look", passed=0)

@@ -177,3 +177,13 @@ def test_gate_bias_losing_precision_on_long_memories_fails():
         return np.log((np.float32(1) - keep) / keep)
 
     fails(ch9.check_gate_bias, float32, "was asked for")
+
+
+def test_stacking_answer_wrong_options_get_their_hints():
+    fails(ch9.check_stacking_answer, lambda: "c", "again a convolution", passed=0)
+    fails(ch9.check_stacking_answer, lambda: "d", "computed with a scan", passed=0)
+
+
+def test_selective_copying_answer_wrong_options_get_their_hints():
+    fails(ch9.check_selective_copying_answer, lambda: "a", "the length is not what", passed=0)
+    fails(ch9.check_selective_copying_answer, lambda: "c", "not masked", passed=0)

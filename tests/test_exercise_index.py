@@ -51,7 +51,7 @@ def lstm_notebook(tmp_path):
             _cell("ex4_1-solution", solution=True),
             _cell("ex4_1", points=2, grade=True),
             _cell("ex4_1b", points=1, grade=True),  # a second check of the same exercise
-            _markdown("### 4.2 — Forget gate bias\nWhy is it one?"),
+            _markdown("### 4.2 (stretch, 1.5 points) — Forget gate bias\nWhy is it one?"),
             _cell("ex4_2", points=1.5, task=True),
             _cell("ex4_3", points=1, grade=True),  # no heading of its own
         ],

@@ -19,8 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from course_lib.exercise_index import LEVEL
 from course_lib.grading.assign import assign
-from course_lib.grading.notebook_format import CHECK, cell_role, read_notebook
+from course_lib.grading.notebook_format import (
+    CHECK,
+    cell_role,
+    list_exercises,
+    read_notebook,
+    source_text,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
@@ -63,6 +70,41 @@ def test_the_exercises_readme_lists_every_notebook_of_the_folder():
         "exercises/README.md's table and the folder disagree:\n"
         f"  not listed: {sorted(present - listed)}\n  listed, no such file: {sorted(listed - present)}"
     )
+
+
+_EXERCISE_HEADING = re.compile(r"^#{2,3} Exercise (?P<id>\d+\.\d+)(?P<rest>.*)$", re.MULTILINE)
+
+
+def test_every_exercise_heading_says_its_level_and_the_points_of_its_check():
+    for path in sorted(SOLUTIONS.glob("*.ipynb")):
+        nb = read_notebook(path)
+        points = {exercise.id: exercise.points for exercise in list_exercises(nb)}
+        headings = {}
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                for match in _EXERCISE_HEADING.finditer(source_text(cell)):
+                    headings[match["id"]] = match["rest"]
+        assert set(headings) == set(points), f"{path.name}: headings {sorted(headings)}"
+        for exercise, rest in headings.items():
+            level = LEVEL.match(rest.strip())
+            assert level, (
+                f"{path.name}: the heading of Exercise {exercise} must start with "
+                f"(core, N points) or (stretch, N points); got {rest!r}"
+            )
+            assert float(level["points"]) == points[exercise], (
+                f"{path.name}: Exercise {exercise}'s heading says {level['points']} points, "
+                f"its check cell {points[exercise]:g}"
+            )
+
+
+def test_the_exercises_readme_gives_each_notebook_s_points():
+    readme = (EXERCISES / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\d\d\w*)\.ipynb` \|.*\| (\d+(?:\.\d+)?) \|$", readme, re.MULTILINE)
+    assert rows, "no points column in exercises/README.md's table"
+    for stem, listed in rows:
+        exercises = list_exercises(read_notebook(SOLUTIONS / f"{stem}.ipynb"))
+        total = sum(exercise.points for exercise in exercises)
+        assert float(listed) == total, f"README: {stem} has {listed} points; its notebook {total:g}"
 
 
 def test_exercises_are_up_to_date_with_the_solutions():

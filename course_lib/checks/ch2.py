@@ -6,6 +6,9 @@
 - 2.3 `check_vanishing_horizon(vanishing_horizon)`: how far back a gradient reaches.
 - 2.4 `check_spectral_radius(with_spectral_radius)`: rescale a recurrent kernel.
 - 2.5 `check_growth_per_step(growth_per_step)`: the growth rate of gradient norms.
+- 2.6 `check_clip_by_global_norm(clip_by_global_norm)`: gradient clipping, Keras's
+  `global_clipnorm` rule.
+- 2.7 `check_irnn_answer(answer_2_7)`: when an IRNN explodes (multiple choice).
 
 References: a NumPy BPTT (tested against `tf.GradientTape`) and
 `course_lib.gradients.hidden_state_gradient_norms`.
@@ -19,13 +22,16 @@ import numpy as np
 
 from course_lib import cells, gradients
 from course_lib.checks.common import cell_weights, keras_model
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Mistake, Values, exercise, runs_in_notebook
 
 __all__ = [
     "bptt_reference",
     "check_bptt",
+    "check_clip_by_global_norm",
     "check_growth_per_step",
     "check_input_gradient_norms",
+    "check_irnn_answer",
     "check_spectral_radius",
     "check_vanishing_horizon",
     "linear_rnn_gradient_norms",
@@ -504,3 +510,114 @@ def check_growth_per_step(ex) -> None:
             hint="fit all the steps, t = 1 .. T, with np.polyfit(..., deg=1); the result is "
             f"close to the spectral radius, {rho}.",
         )
+
+
+# -- 2.6 -------------------------------------------------------------------------------------
+
+
+def _global_norm(grads) -> float:
+    return float(np.sqrt(sum(np.sum(np.square(g)) for g in grads)))
+
+
+def _clip_reference(grads, clip_norm):
+    """Keras's `global_clipnorm`: one rescaling of all the gradients taken together."""
+    norm = _global_norm(grads)
+    scale = min(1.0, clip_norm / norm) if norm > 0 else 1.0
+    return [np.asarray(g) * scale for g in grads]
+
+
+_CLIPPED = ("kernel", "recurrent_kernel", "bias")
+
+
+@exercise(
+    "2.6",
+    student="clip_by_global_norm(grads, clip_norm)",
+    returns=_CLIPPED,
+    reference=_clip_reference,
+    mistakes=[
+        Mistake(
+            "each-tensor",
+            "that is Keras's `clipnorm`, which clips each weight's gradient on its own; "
+            "`global_clipnorm` takes the norm of all the gradients together, as one vector.",
+            lambda grads, clip_norm: [_clip_reference([g], clip_norm)[0] for g in grads],
+        ),
+        Mistake(
+            "always-rescaled",
+            "gradients already shorter than clip_norm stay as they are: scale by "
+            "min(1, clip_norm / norm), not by clip_norm / norm.",
+            lambda grads, clip_norm: [g * clip_norm / _global_norm(grads) for g in grads],
+        ),
+    ],
+    hint="norm = sqrt(sum of the squares of every entry of every gradient); multiply every "
+    "gradient by min(1, clip_norm / norm).",
+    atol=1e-6,
+    rtol=1e-5,
+)
+def check_clip_by_global_norm(ex) -> None:
+    """Exercise 2.6 (11 checks): `clip_by_global_norm(grads, clip_norm) -> list of arrays`.
+
+    The gradients of a SimpleRNN's kernel, recurrent kernel and bias (drawn), once with a
+    global norm far above `clip_norm`, once with one array far larger than the others, and
+    once already short enough to be left alone; each returned array is compared.
+    """
+    rng = ex.rng(26)
+    shapes = [(2, 4), (4, 4), (4,)]
+    clip = round(float(rng.uniform(0.5, 2.0)), 2)
+    big = [3.0 * rng.standard_normal(shape) for shape in shapes]
+    lopsided = [0.1 * rng.standard_normal(shape) for shape in shapes]
+    lopsided[1] = 20.0 * rng.standard_normal(shapes[1])
+    small = [0.01 * rng.standard_normal(shape) for shape in shapes]
+    cases = [
+        (f"gradients with a global norm far above clip_norm={clip:g}", big, clip),
+        (f"one recurrent-kernel gradient far larger than the others, clip_norm={clip:g}",
+         lopsided, clip),
+        ("gradients already shorter than clip_norm=5 (left as they are)", small, 5.0),
+    ]  # fmt: skip
+    for index, (label, grads, clip_norm) in enumerate(cases):
+        ex.case(
+            label,
+            grads,
+            clip_norm,
+            structure=index == 0,
+            values=False,
+            checks=[Values(of=name) for name in _CLIPPED],
+        )
+    ex.case(
+        "the clipped gradients' global norm",
+        big,
+        clip,
+        values=False,
+        checks=[
+            Values(
+                clip,
+                of=_global_norm,
+                name=f"global norm of clip_by_global_norm(grads, {clip:g})",
+                hint="after clipping, the gradients taken together have length clip_norm.",
+            )
+        ],
+    )
+
+
+# -- 2.7 -------------------------------------------------------------------------------------
+
+
+@exercise("2.7", student="answer_2_7()")
+def check_irnn_answer(ex) -> None:
+    """Exercise 2.7 (1 check): `answer_2_7()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_2_7() chose",
+        right="c",
+        wrong={
+            "a": "ReLU never saturates for positive inputs: nothing squashes the state, which "
+            "is exactly why the IRNN can explode.",
+            "b": "the Jacobian diag(relu'(a)) W_h with W_h = I is the identity on active "
+            "units: the gradient neither shrinks nor grows at the start of training.",
+            "d": "clipping caps each update; it does not stop the forward state from growing "
+            "like gain ** t.",
+        },
+    )

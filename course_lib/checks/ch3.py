@@ -5,6 +5,10 @@
   then window each segment (no leakage).
 - 3.3 `check_numpy_predict(numpy_predict)`: reproduce a Keras SimpleRNN model in NumPy.
 - 3.4 `check_simple_rnn_model(train_simple_rnn)`: train a SimpleRNN that beats persistence.
+- 3.5 `check_recursive_forecast(recursive_forecast)`: forecast many steps by feeding each
+  prediction back in.
+- 3.6 `check_extrapolation_answer(answer_3_6)`: why a tanh network cannot extrapolate
+  (multiple choice).
 
 `task_data()` returns the data the check of 3.4 trains on, so that you can try your model
 before you run the check.
@@ -27,13 +31,16 @@ from course_lib.checks.common import (
     keras_model,
     train_and_forecast,
 )
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Keys, Mistake, Shape, Values, exercise, runs_in_notebook
 
 __all__ = [
     "MAX_MSE_RATIO",
     "check_make_windows",
+    "check_extrapolation_answer",
     "check_numpy_predict",
     "check_prepare_data",
+    "check_recursive_forecast",
     "check_simple_rnn_model",
     "task_data",
 ]
@@ -442,4 +449,122 @@ def check_simple_rnn_model(ex) -> None:
         y_test,
         layer_types=("SimpleRNN",),
         max_ratio=MAX_MSE_RATIO,
+    )
+
+
+# -- 3.5 -------------------------------------------------------------------------------------
+
+
+@runs_in_notebook
+def _with_linear_model(recursive_forecast, coefficients, bias, X, horizon):
+    """How 3.5 calls the student's function: with a linear one-step model standing in for
+    the network, `predict_next(X) = X @ coefficients + bias`, (n, window) -> (n,)."""
+    coefficients = np.asarray(coefficients, dtype=float)
+
+    def predict_next(X):
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != len(coefficients):
+            raise ValueError(
+                f"`X` of predict_next must be (n, {len(coefficients)}), the windows; got "
+                f"shape {X.shape}."
+            )
+        return X @ coefficients + bias  # (n,)
+
+    return recursive_forecast(predict_next, X, horizon)
+
+
+def _recursive_reference(coefficients, bias, X, horizon):
+    window = np.asarray(X, dtype=float)  # (n, window)
+    steps = []
+    for _ in range(horizon):
+        next_value = window @ np.asarray(coefficients) + bias  # (n,)
+        steps.append(next_value)
+        window = np.concatenate([window[:, 1:], next_value[:, None]], axis=1)  # (n, window)
+    return np.stack(steps, axis=1)  # (n, horizon)
+
+
+def _without_feedback(coefficients, bias, X, horizon):
+    first = np.asarray(X, dtype=float) @ np.asarray(coefficients) + bias  # (n,)
+    return np.repeat(first[:, None], horizon, axis=1)  # (n, horizon)
+
+
+def _oldest_dropped_wrong(coefficients, bias, X, horizon):
+    window = np.asarray(X, dtype=float)
+    steps = []
+    for _ in range(horizon):
+        next_value = window @ np.asarray(coefficients) + bias
+        steps.append(next_value)
+        window = np.concatenate([next_value[:, None], window[:, :-1]], axis=1)
+    return np.stack(steps, axis=1)
+
+
+@exercise(
+    "3.5",
+    student="recursive_forecast(predict_next, X, horizon)",
+    call=_with_linear_model,
+    reference=_recursive_reference,
+    mistakes=[
+        Mistake(
+            "no-feedback",
+            "every forecast after the first must see the previous predictions: append each "
+            "prediction to the window and drop the oldest value before predicting again.",
+            _without_feedback,
+        ),
+        Mistake(
+            "prediction-at-the-front",
+            "the newest value goes at the end of the window (the last column), and the "
+            "oldest, the first column, is dropped.",
+            _oldest_dropped_wrong,
+        ),
+    ],
+    hint="window = X; repeat horizon times: p = predict_next(window), keep p, "
+    "window = np.concatenate([window[:, 1:], p[:, None]], axis=1).",
+    atol=1e-6,
+    rtol=1e-5,
+    layout="(n, horizon)",
+)
+def check_recursive_forecast(ex) -> None:
+    """Exercise 3.5 (5 checks): `recursive_forecast(predict_next, X, horizon) -> (n, horizon)`.
+
+    `predict_next` is a linear model with drawn coefficients standing in for the network;
+    compared with feeding each prediction back in, on drawn windows.
+    """
+    rng = ex.rng(35)
+    for n, window, horizon in ((4, 5, 6), (3, 8, 12)):
+        coefficients = rng.uniform(-0.4, 0.6, size=window) / window * 2.0
+        bias = round(float(rng.uniform(-0.5, 0.5)), 3)
+        X = rng.standard_normal((n, window))
+        ex.case(
+            f"{horizon} steps from {n} windows of {window} values",
+            coefficients,
+            bias,
+            X,
+            horizon,
+            shape=(n, horizon),
+            unchanged=n == 4,
+        )
+
+
+# -- 3.6 -------------------------------------------------------------------------------------
+
+
+@exercise("3.6", student="answer_3_6()")
+def check_extrapolation_answer(ex) -> None:
+    """Exercise 3.6 (1 check): `answer_3_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_3_6() chose",
+        right="b",
+        wrong={
+            "a": "the chapter measured the opposite: for [997, 998, 999, 1000] the answer is "
+            "hundreds too small. Nothing in a tanh network adds a step to a level it never saw.",
+            "c": "fitting the scaler on all the data leaks the test part into training, and "
+            "the inputs would still lie outside the range the network was trained on.",
+            "d": "no number of epochs lifts the ceiling: with |h_j| < 1 the forecast "
+            "w . h + c can never exceed the sum of |w_j| plus c.",
+        },
     )

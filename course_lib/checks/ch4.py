@@ -6,6 +6,10 @@
 - 4.3 `check_half_life_bias(forget_bias_for_half_life)`: the forget-gate bias that halves
   the cell state in a given number of steps.
 - 4.4 `check_set_forget_bias(set_forget_bias)`: write the forget-gate bias of a Keras LSTM.
+- 4.5 `check_adding_problem_answer(answer_4_5)`: what the SimpleRNN and the LSTM learned on
+  the adding problem (multiple choice).
+- 4.6 `check_gate_reading_answer(answer_4_6)`: what a unit whose input gate opens only at
+  the markers does (multiple choice).
 
 References: `course_lib.cells.lstm_step` and `lstm_forward` (tested against
 `keras.layers.LSTM`).
@@ -19,9 +23,12 @@ import numpy as np
 
 from course_lib import cells
 from course_lib.checks.common import cell_weights
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Mistake, Shape, Values, exercise, runs_in_notebook
 
 __all__ = [
+    "check_adding_problem_answer",
+    "check_gate_reading_answer",
     "check_half_life_bias",
     "check_lstm_step",
     "check_retained_fraction",
@@ -447,3 +454,55 @@ def check_set_forget_bias(ex) -> None:
                 ),
             ],
         )
+
+
+# -- 4.5 -------------------------------------------------------------------------------------
+
+
+@exercise("4.5", student="answer_4_5()")
+def check_adding_problem_answer(ex) -> None:
+    """Exercise 4.5 (1 check): `answer_4_5()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_4_5() chose",
+        right="b",
+        wrong={
+            "a": "the chapter does not point to the number of weights: along the SimpleRNN's state"
+            " the gradient is squashed by W_h and tanh at every step, so the signal from the "
+            "markers, dozens of steps back, hardly reaches them.",
+            "c": "the SimpleRNN of Chapter 2 was trained with clipping and still stayed at the "
+            "baseline: its gradient vanishes on the way back to the markers, it does not "
+            "explode.",
+            "d": "1/6 is the variance of the target, the MSE of always predicting its mean, 1: a "
+            "network at 1/6 has learned nothing about the marked values.",
+        },
+    )
+
+
+# -- 4.6 -------------------------------------------------------------------------------------
+
+
+@exercise("4.6", student="answer_4_6()")
+def check_gate_reading_answer(ex) -> None:
+    """Exercise 4.6 (1 check): `answer_4_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_4_6() chose",
+        right="b",
+        wrong={
+            "a": "a forget gate close to 1 keeps the cell state (c_t = f_t c_{t-1} + i_t g_t): the"
+            " unit holds its value, it does not forget it.",
+            "c": "the heat maps show the input gate opening at the markers: the unit writes there;"
+            " what it outputs is read at the end, through h_T = o_T tanh(c_T).",
+            "d": "the SimpleRNN has no gate that could hold a value still; the LSTM's unit does "
+            "the selecting itself, with its input gate, before the Dense layer.",
+        },
+    )

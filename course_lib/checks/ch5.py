@@ -4,6 +4,10 @@
   `reset_after=True`.
 - 5.2 `check_param_counts(param_counts)`: parameters of SimpleRNN, LSTM and GRU layers.
 - 5.3 `check_units_for_budget(units_for_budget)`: the largest layer that fits a budget.
+- 5.4 `check_comparison_answer(answer_5_4)`: what a comparison of SimpleRNN, LSTM and GRU on
+  one task supports (multiple choice).
+- 5.5 `check_reset_after_answer(answer_5_5)`: where the reset gate acts, and why the biases
+  differ (multiple choice).
 
 References: `course_lib.cells.gru_step` (tested against `keras.layers.GRU`) and
 `count_params()` of Keras layers.
@@ -17,9 +21,17 @@ import numpy as np
 
 from course_lib import cells
 from course_lib.checks.common import cell_weights
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Keys, Mistake, exercise
 
-__all__ = ["CELLS", "check_gru_step", "check_param_counts", "check_units_for_budget"]
+__all__ = [
+    "CELLS",
+    "check_comparison_answer",
+    "check_gru_step",
+    "check_param_counts",
+    "check_reset_after_answer",
+    "check_units_for_budget",
+]
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 _ATOL, _RTOL = 1e-5, 1e-4
@@ -253,3 +265,54 @@ def check_units_for_budget(ex) -> None:
             hint=f"{expected} units give {_count(cell, features, expected)} parameters and "
             f"{expected + 1} give {_count(cell, features, expected + 1)}.",
         )
+
+
+# -- 5.4 -------------------------------------------------------------------------------------
+
+
+@exercise("5.4", student="answer_5_4()")
+def check_comparison_answer(ex) -> None:
+    """Exercise 5.4 (1 check): `answer_5_4()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_5_4() chose",
+        right="b",
+        wrong={
+            "a": "one task, one seed set and one learning rate give an observation, not a law; "
+            "larger comparisons found LSTM and GRU close, with neither winning everywhere.",
+            "c": "Chapter 4 trained the SimpleRNN for as many epochs as the LSTM needed and it "
+            "still ended at the baseline: more epochs do not carry the gradient back to the "
+            "markers.",
+            "d": "the chapter's times are wall-clock seconds of one run on a shared machine, not "
+            "asserted: with layers this small they can even come out in the 'wrong' order.",
+        },
+    )
+
+
+# -- 5.5 -------------------------------------------------------------------------------------
+
+
+@exercise("5.5", student="answer_5_5()")
+def check_reset_after_answer(ex) -> None:
+    """Exercise 5.5 (1 check): `answer_5_5()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_5_5() chose",
+        right="b",
+        wrong={
+            "a": "reset_after=False keeps one bias per gate, of shape (3 * units,); a bias of two "
+            "rows belongs to the default variant.",
+            "c": "a GRU layer has one direction; Bidirectional (Chapter 6c) would make a second "
+            "copy of the whole layer, with its own weights.",
+            "d": "the chapter checks both variants against Keras and finds them different "
+            "functions: where r_t acts changes the candidate.",
+        },
+    )

@@ -7,6 +7,8 @@
   ahead and beats persistence over the whole horizon.
 - 6.4 `check_confusion_matrix(confusion_matrix)`: count (true, predicted) pairs.
 - 6.5 `check_macro_f1(macro_f1)`: the macro-averaged F1 score.
+- 6.6 `check_bidirectional_answer(answer_6_6)`: what keras.layers.Bidirectional adds
+  (multiple choice).
 
 `forecast_data()` returns the data the check of 6.3 trains on.
 
@@ -27,11 +29,13 @@ from course_lib.checks.common import (
     independent_windows,
     train_and_forecast,
 )
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Mistake, Values, exercise, runs_in_notebook
 
 __all__ = [
     "HORIZON",
     "MAX_MSE_RATIO",
+    "check_bidirectional_answer",
     "check_bits_per_character",
     "check_confusion_matrix",
     "check_forecaster",
@@ -591,3 +595,30 @@ def check_macro_f1(ex) -> None:
     ]
     for label, y_true, y_pred, n_classes in cases:
         ex.case(f"macro_f1 for {label}", y_true, y_pred, n_classes)
+
+
+# -- 6.6 -------------------------------------------------------------------------------------
+
+
+@exercise("6.6", student="answer_6_6()")
+def check_bidirectional_answer(ex) -> None:
+    """Exercise 6.6 (1 check): `answer_6_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_6_6() chose",
+        right="b",
+        wrong={
+            "a": "Bidirectional runs two copies of the layer with their own weights, and "
+            "concatenates their final states (2 * units numbers); it does not average one "
+            "layer's two readings.",
+            "c": "the chapter measured no reliable difference on the 8-row digits: which model is "
+            "ahead changes with the seed, although the bidirectional one has twice the "
+            "recurrent weights.",
+            "d": "a forecaster must not read the future it predicts: the backward direction needs "
+            "the whole sequence before the first output, which forecasting does not have.",
+        },
+    )

@@ -5,6 +5,10 @@
 - 7.3 `check_masked_mean(masked_mean)`: the average of the outputs over the real steps.
 - 7.4 `check_bucket_batches(bucket_batches)`: batches of sequences of similar length.
 - 7.5 `check_stream_windows(stream_windows)`: a long sequence laid out for a stateful layer.
+- 7.6 `check_nearest_neighbours(nearest_neighbours)`: the nearest words of an embedding by
+  cosine similarity.
+- 7.7 `check_missing_mask_answer(answer_7_7)`: what a missing mask does to a classifier of
+  post-padded sentences (multiple choice).
 
 References:
 `keras.utils.pad_sequences`, `course_lib.cells.simple_rnn_forward(..., mask=...)`
@@ -20,12 +24,15 @@ import numpy as np
 
 from course_lib import batching, cells
 from course_lib.checks.common import cell_weights
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Mistake, Values, exercise
 
 __all__ = [
     "check_bucket_batches",
     "check_masked_mean",
     "check_masked_rnn_forward",
+    "check_missing_mask_answer",
+    "check_nearest_neighbours",
     "check_pad",
     "check_stream_windows",
 ]
@@ -411,3 +418,99 @@ def check_stream_windows(ex) -> None:
             values=False,
             checks=[Values(of="X"), Values(of="Y")],
         )
+
+
+# -- 7.6 -------------------------------------------------------------------------------------
+
+
+def _cosine_to(table, word_id):
+    table = np.asarray(table, dtype=float)  # (vocab, dim)
+    unit = table / np.linalg.norm(table, axis=1, keepdims=True)  # (vocab, dim)
+    return unit @ unit[word_id]  # (vocab,)
+
+
+def _by_score(scores, word_id, k, *, keep_self=False):
+    order = np.argsort(-scores, kind="stable")
+    if not keep_self:
+        order = order[order != word_id]
+    return order[:k]
+
+
+def _neighbours_reference(table, word_id, k):
+    return _by_score(_cosine_to(table, word_id), word_id, k)
+
+
+@exercise(
+    "7.6",
+    student="nearest_neighbours(table, word_id, k)",
+    reference=_neighbours_reference,
+    mistakes=[
+        Mistake(
+            "dot-product",
+            "divide every row by its length first: the plain dot product favours long "
+            "vectors, cosine similarity compares directions only.",
+            lambda table, word_id, k: _by_score(np.asarray(table) @ table[word_id], word_id, k),
+        ),
+        Mistake(
+            "itself-included",
+            "leave out the word itself: its cosine similarity with itself is 1, the largest.",
+            lambda table, word_id, k: _by_score(
+                _cosine_to(table, word_id), word_id, k, keep_self=True
+            ),
+        ),
+        Mistake(
+            "least-similar",
+            "sort by decreasing similarity: the most similar word first.",
+            lambda table, word_id, k: _by_score(-_cosine_to(table, word_id), word_id, k),
+        ),
+    ],
+    hint="unit = table / np.linalg.norm(table, axis=1, keepdims=True); scores = unit @ "
+    "unit[word_id]; sort by decreasing score and leave out word_id.",
+    layout="(k,)",
+)
+def check_nearest_neighbours(ex) -> None:
+    """Exercise 7.6 (5 checks): `nearest_neighbours(table, word_id, k) -> ids (k,)`.
+
+    Embedding tables with drawn rows of very different lengths, so that a plain dot
+    product picks other words than cosine similarity.
+    """
+    rng = ex.rng(76)
+    for index, (vocab, dim, k) in enumerate(((30, 8, 5), (50, 16, 3))):
+        directions = rng.standard_normal((vocab, dim))
+        lengths = rng.uniform(0.2, 5.0, size=(vocab, 1))
+        table = directions / np.linalg.norm(directions, axis=1, keepdims=True) * lengths
+        word_id = int(rng.integers(0, vocab))
+        ex.case(
+            f"the {k} nearest of word {word_id} in a ({vocab}, {dim}) table",
+            table,
+            word_id,
+            k,
+            shape=(k,),
+            exact=True,
+            unchanged=index == 0,
+        )
+
+
+# -- 7.7 -------------------------------------------------------------------------------------
+
+
+@exercise("7.7", student="answer_7_7()")
+def check_missing_mask_answer(ex) -> None:
+    """Exercise 7.7 (1 check): `answer_7_7()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_7_7() chose",
+        right="b",
+        wrong={
+            "a": "nothing drops the padding without a mask: the zeros are read like any other "
+            "token.",
+            "c": "the mask does not speed up training; with it, masked steps carry the state "
+            "unchanged, which is what the classifier needs.",
+            "d": "with pre-padding the zeros come before the words, so the last state follows the "
+            "last real word; with post-padding they come after it and overwrite the state.",
+        },
+    )

@@ -7,6 +7,10 @@
 - 8.3 `check_greedy_decode(greedy_decode)`: the inference loop that feeds back its own
   most likely token.
 - 8.4 `check_beam_step(beam_step)`: one step of beam search for one sequence.
+- 8.5 `check_exposure_bias_answer(answer_8_5)`: why a decoder is better fed the truth than
+  running free (multiple choice).
+- 8.6 `check_attention_answer(answer_8_6)`: why attention keeps long inputs right, and what
+  its heat map shows (multiple choice).
 
 References: `course_lib.attention` (tested against `keras.layers.AdditiveAttention`) and
 `course_lib.decoding` (tested against exhaustive enumeration).
@@ -19,12 +23,15 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import attention, decoding
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Mistake, Values, exercise, runs_in_notebook
 
 __all__ = [
+    "check_attention_answer",
     "check_attention_weights",
     "check_beam_step",
     "check_decoder_inputs",
+    "check_exposure_bias_answer",
     "check_greedy_decode",
 ]
 
@@ -429,4 +436,56 @@ def check_beam_step(ex) -> None:
                 f"{p * 0.5:.2f}: the best extension can come from a beam that is not the best.",
             )
         ],
+    )
+
+
+# -- 8.5 -------------------------------------------------------------------------------------
+
+
+@exercise("8.5", student="answer_8_5()")
+def check_exposure_bias_answer(ex) -> None:
+    """Exercise 8.5 (1 check): `answer_8_5()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_8_5() chose",
+        right="b",
+        wrong={
+            "a": "it is the same network on the same test set; only what it is fed differs.",
+            "c": "the bottleneck lowers both curves alike (their early fall); the gap between them"
+            " opens after the decoder's own mistakes.",
+            "d": "beam search keeps several prefixes, but each is still built from the model's own"
+            " predictions: a free-running decoder still meets prefixes it never saw in "
+            "training.",
+        },
+    )
+
+
+# -- 8.6 -------------------------------------------------------------------------------------
+
+
+@exercise("8.6", student="answer_8_6()")
+def check_attention_answer(ex) -> None:
+    """Exercise 8.6 (1 check): `answer_8_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_8_6() chose",
+        right="c",
+        wrong={
+            "a": "nobody tells the model where to look: the alignment is learned from pairs of "
+            "strings alone, because looking at the right word is the easiest way to get the "
+            "digit right.",
+            "b": "attention changes what the decoder reads at each step, not how it is trained: it"
+            " is still trained with teacher forcing and still runs free at inference.",
+            "d": "the encoder without attention keeps a summary of a fixed size whatever the "
+            "input's length; the information to pass on grows with the input, and that is "
+            "what attention removes.",
+        },
     )

@@ -6,6 +6,10 @@
 - 9.3 `check_ssm_kernel(ssm_kernel)`: the convolution kernel C A^k B of a state-space model.
 - 9.4 `check_lru_eigenvalues(lru_eigenvalues)`: the LRU's exponential parametrisation.
 - 9.5 `check_gate_bias(gate_bias_for_memory)`: the minGRU's update-gate bias for a memory.
+- 9.6 `check_stacking_answer(answer_9_6)`: why a stack of linear recurrences needs a
+  nonlinearity (multiple choice).
+- 9.7 `check_selective_copying_answer(answer_9_7)`: why a time-invariant recurrence
+  struggles with selective copying (multiple choice).
 
 References: `course_lib.linear_recurrences` (tested against the step-by-step loop and
 against the Keras layers of `course_lib.mingru`).
@@ -18,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import linear_recurrences as lr
+from course_lib.checks.concepts import choice
 from course_lib.checks.exercise import Expect, Finite, Mistake, Values, exercise
 
 __all__ = [
@@ -25,7 +30,9 @@ __all__ = [
     "check_lru_eigenvalues",
     "check_min_gru_step",
     "check_scan_cumsum",
+    "check_selective_copying_answer",
     "check_ssm_kernel",
+    "check_stacking_answer",
 ]
 
 _ATOL, _RTOL = 1e-6, 1e-5
@@ -496,4 +503,55 @@ def check_gate_bias(ex) -> None:
                 hint="(1 - sigmoid(b)) ** steps must equal kept.",
             )
         ],
+    )
+
+
+# -- 9.6 -------------------------------------------------------------------------------------
+
+
+@exercise("9.6", student="answer_9_6()")
+def check_stacking_answer(ex) -> None:
+    """Exercise 9.6 (1 check): `answer_9_6()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_9_6() chose",
+        right="b",
+        wrong={
+            "a": "reading the first layer's states does not make the second layer's gates depend "
+            "on the input; with time-invariant layers both apply the same decay at every "
+            "step.",
+            "c": "a sum of convolutions, or a convolution of a convolution, is again a "
+            "convolution: without a nonlinearity the stack stays linear in its input.",
+            "d": "the nonlinearity goes between the layers precisely so that each layer stays "
+            "linear in its state and can still be computed with a scan.",
+        },
+    )
+
+
+# -- 9.7 -------------------------------------------------------------------------------------
+
+
+@exercise("9.7", student="answer_9_7()")
+def check_selective_copying_answer(ex) -> None:
+    """Exercise 9.7 (1 check): `answer_9_7()`, the letter of the chosen option.
+
+    Inputs fixed by nature: a question has none, and its answer is the same under every
+    grading seed (a lookup of the self-check's answer is the answer).
+    """
+    choice(
+        ex,
+        "the option answer_9_7() chose",
+        right="b",
+        wrong={
+            "a": "the GRU and two selective minGRU layers copy almost every token at the same "
+            "length: the length is not what stops the time-invariant network.",
+            "c": "the blanks are part of the input, not padding: they are not masked, and the "
+            "model must learn to pass over them.",
+            "d": "the Embedding gives each of the 9 ids its own vector; what the time-invariant "
+            "network lacks is a way to tell the tokens' order apart from their positions.",
+        },
     )
