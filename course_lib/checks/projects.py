@@ -7,8 +7,8 @@
   `translator_data()`, scored by exact match on fresh digit strings read aloud.
 
 A project's check trains the student's model in the check cell (the grader stops a cell
-after its `--cell-timeout`, 300 s unless the teacher says otherwise) and records how long
-training took; `TRAIN_SECONDS` is the budget the text states. The test data is drawn from
+after its `--cell-timeout`, 300 s of wall-clock time unless the teacher says otherwise)
+and records the CPU time training used; `TRAIN_SECONDS` is the budget the text states. The test data is drawn from
 the grader's seed and its targets never leave the grader: only the inputs go to the
 student's model, and the course's code (`_next_char_probabilities`, `_greedy_tokens`)
 turns the model's outputs into an answer.
@@ -41,7 +41,9 @@ __all__ = [
     "translator_data",
 ]
 
-#: The training-time budget of each project, in seconds (the check fails beyond it).
+#: The training budget of each project, in CPU seconds (`time.process_time`, every thread of
+#: the process, so a busy machine does not count against the student): the check fails
+#: beyond it. The grader's `--cell-timeout` (wall-clock) stops a check cell in any case.
 TRAIN_SECONDS = 180.0
 _RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 
@@ -78,7 +80,10 @@ def _model_checks(*, need_attention: bool = False) -> list:
         seconds = float(seconds)
         if 0.0 <= seconds <= TRAIN_SECONDS:
             return None
-        return f"training took {seconds:.0f} s; the budget is {TRAIN_SECONDS:.0f} s."
+        return (
+            f"training used {seconds:.0f} CPU seconds; the budget is {TRAIN_SECONDS:.0f} CPU "
+            "seconds."
+        )
 
     checks = [
         Expect(is_model, of="model", name="the model", hint="end with `return model`."),
@@ -125,9 +130,9 @@ def _describe(model) -> dict:
 CONTEXT_CHARS = 64
 #: The model's bits per character on the fresh test characters may exceed the source's own
 #: (the chain's true probabilities of the same characters) by at most this much.
-MAX_BITS_ABOVE_SOURCE = 0.75
+MAX_BITS_ABOVE_SOURCE = 1.0
 _ORDER, _SOURCE_CHARS, _TRAIN_CHARS, _VAL_CHARS = 3, 120_000, 100_000, 10_000
-_TEST_CONTEXTS = 600
+_TEST_CONTEXTS = 2000
 
 
 @runs_in_notebook
@@ -189,12 +194,12 @@ def train_and_predict_next(train, train_ids, val_ids, vocab_size, contexts, seed
 
     Returns:
         `{"model": {"is_model", "type", "layers"}, "probabilities": (batch, vocab) or None,
-        "seconds": training time, "error": why there are no probabilities, or None}`.
+        "seconds": CPU seconds of training, "error": why there are no probabilities, or None}`.
     """
     seed_everything(seed)
-    start = time.monotonic()
+    start = time.process_time()  # CPU seconds of every thread: the load does not count
     model = train(train_ids, val_ids, int(vocab_size))
-    seconds = time.monotonic() - start
+    seconds = time.process_time() - start
     try:
         probabilities, error = _next_char_probabilities(model, contexts), None
     except Exception as failure:  # the checks say why there are none
@@ -238,9 +243,9 @@ def check_language_model(ex) -> None:
     """Exercise 6.9 (6 checks): `train_language_model(train_ids, val_ids, vocab_size) -> model`.
 
     Seeds Python, NumPy and Keras, calls the function on `language_model_data()` and asks
-    the model for the next character after 600 fresh contexts of 64 characters, each
+    the model for the next character after 2000 fresh contexts of 64 characters, each
     sampled on its own from the same chain: a `keras.Model` with a recurrent layer,
-    trained within `TRAIN_SECONDS`, finite `(600, vocab)` probabilities, and bits per
+    trained within `TRAIN_SECONDS`, finite `(2000, vocab)` probabilities, and bits per
     character at most `MAX_BITS_ABOVE_SOURCE` above the chain's own on the same characters.
     Inputs fixed by nature: the model trains on the project's data; only the test
     contexts are drawn afresh when graded, and their next characters never leave the grader.
@@ -353,12 +358,12 @@ def train_and_translate(
 
     Returns:
         `{"model": {"is_model", "type", "layers"}, "tokens": (batch, TARGET_STEPS) or None,
-        "seconds": training time, "error": why there are no tokens, or None}`.
+        "seconds": CPU seconds of training, "error": why there are no tokens, or None}`.
     """
     seed_everything(seed)
-    start = time.monotonic()
+    start = time.process_time()  # CPU seconds of every thread: the load does not count
     model = train(encoder_input, decoder_input, decoder_target)
-    seconds = time.monotonic() - start
+    seconds = time.process_time() - start
     try:
         tokens, error = _greedy_tokens(model, test_input), None
     except Exception as failure:  # the checks say why there are none
