@@ -70,3 +70,17 @@ def test_the_line_says_reading_and_the_chapters_exercises():
         "*Study time: about 45 min to read this notebook and run its code; the chapter's "
         f"exercises: about 2 h.* {LINE_MARK}"
     )
+
+
+def test_the_command_inserts_once_and_checks_the_guide(tmp_path, capsys):
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "_static"))
+    args = ["--book", str(book), "--solutions", str(ROOT / "solutions")]
+    assert study_time.main([*args, "--insert"]) == 0
+    assert study_time.main([*args, "--insert"]) == 0
+    assert "written in 0 notebook(s)" in capsys.readouterr().out.splitlines()[-1]
+    assert study_time.main([*args, "--check"]) == 0  # the line is not counted
+    guide = book / "teachers_guide.md"
+    guide.write_text(guide.read_text().replace("| 01_", "| 0_", 1))
+    assert study_time.main([*args, "--check"]) == 1
+    assert study_time.main(args) == 0 and study_time.main([*args, "--check"]) == 0
