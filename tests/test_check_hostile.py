@@ -113,6 +113,8 @@ def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
                 lookup,
             )
         )
+    if not table:  # only exercises fixed by nature (a project): (c) is all there is
+        return
     self_wrong = sum(row[2] for row in table)
     self_patched = sum(row[3] for row in table)
     self_lookup = sum(row[6] for row in table)

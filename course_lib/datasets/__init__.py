@@ -4,7 +4,8 @@
 - `tasks`: the adding problem (Chapters 2, 4 and 9b), a long-sequence classification task
   (Chapter 6c) and the selective-copying task (Chapter 9c).
 - `sunspots`: yearly sunspot numbers bundled with statsmodels (Chapter 6a).
-- `text`: a character corpus shipped with Python itself (Chapter 6b).
+- `text`: a character corpus shipped with Python itself, and a character n-gram chain of
+  it that samples fresh text (Chapter 6b and its project).
 - `digits`: scikit-learn's 8x8 digits read row by row (Chapter 6c).
 - `messages`: short sentences in five languages, Sphinx's translated messages (Chapter 7).
 - `spoken`: digit strings read aloud, to be written as digits (Chapter 8).
@@ -48,12 +49,18 @@ from course_lib.datasets.tasks import (
     long_sequence_classification,
     selective_copy,
 )
-from course_lib.datasets.text import CharVocabulary, load_corpus, make_char_sequences
+from course_lib.datasets.text import (
+    CharMarkovChain,
+    CharVocabulary,
+    load_corpus,
+    make_char_sequences,
+)
 
 __all__ = [
     "ADDING_BASELINE_MSE",
     "FSDD_SPEAKERS",
     "MESSAGE_LANGUAGES",
+    "CharMarkovChain",
     "CharVocabulary",
     "ConnectedDigits",
     "ForecastingData",

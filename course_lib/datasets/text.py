@@ -5,6 +5,7 @@ Introduced in Chapter 6b (text generation).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from course_lib.validation import as_array, check_int
 
-__all__ = ["CharVocabulary", "load_corpus", "make_char_sequences"]
+__all__ = ["CharMarkovChain", "CharVocabulary", "load_corpus", "make_char_sequences"]
 
 # Typographic characters mapped to ASCII; any other non-ASCII character is dropped.
 _TO_ASCII = str.maketrans(
@@ -229,3 +230,113 @@ def make_char_sequences(ids, seq_len: int, *, stride: int = 1) -> tuple[np.ndarr
     X = views[:, :seq_len].astype(np.int32)  # (B, seq_len)
     y = views[:, seq_len].astype(np.int32)  # (B,)
     return X, y
+
+
+class CharMarkovChain:
+    """A character n-gram model of a text: fresh text with the text's short-range statistics.
+
+    The next character depends only on the `order` characters before it, with the
+    frequencies it follows them in `text` (read as a loop, so every context has a next
+    character). Text sampled from the chain is new, as long as you like, and its true
+    next-character probabilities are known: the best any language model can do on it is
+    `-mean(log2 probability(context, next))` bits per character.
+
+    Args:
+        text: the text whose statistics the chain copies, at least `order + 1` characters.
+        order: how many previous characters the next one depends on, at least 1.
+            Defaults to `3`.
+
+    Attributes:
+        chars: the characters of `text`, sorted (the same as `CharVocabulary(text).chars`).
+
+    Example:
+    >>> chain = CharMarkovChain("abcabd", order=2)
+    >>> chain.probabilities("xab")[[chain.chars.index("c"), chain.chars.index("d")]].tolist()
+    [0.5, 0.5]
+    >>> len(chain.sample(10, seed=0))
+    10
+
+    Introduced in Chapter 6 (Applications), the project of its text generation part.
+    """
+
+    def __init__(self, text: str, order: int = 3) -> None:
+        self.order = check_int(order, "order", minimum=1)
+        if not isinstance(text, str) or len(text) <= self.order:
+            raise ValueError(
+                f"`text` must be a str longer than `order` ({self.order}) characters; got "
+                f"{type(text).__name__} of length {len(text) if isinstance(text, str) else 0}."
+            )
+        vocabulary = CharVocabulary(text)
+        self.chars = vocabulary.chars
+        self._text = text
+        size = vocabulary.size
+        looped = vocabulary.encode(text + text[: self.order]).astype(np.int64)  # (N + order,)
+        windows = np.lib.stride_tricks.sliding_window_view(looped, self.order + 1)  # (N, k + 1)
+        # A context of `order` ids as one integer in base `size`: (N,)
+        codes = windows[:, :-1] @ (size ** np.arange(self.order - 1, -1, -1))
+        contexts, rows = np.unique(codes, return_inverse=True)  # (C,), (N,)
+        counts = np.zeros((len(contexts), size))  # (C, vocab)
+        np.add.at(counts, (rows, windows[:, -1]), 1)
+        self._table = counts / counts.sum(axis=1, keepdims=True)  # (C, vocab)
+        self._cumulative = np.cumsum(self._table, axis=1)  # (C, vocab)
+        self._row = {int(code): row for row, code in enumerate(contexts)}
+        self._index = {char: i for i, char in enumerate(self.chars)}
+        self._size = size
+
+    def _code(self, context: str) -> int | None:
+        code = 0
+        for char in context:
+            if char not in self._index:
+                return None
+            code = code * self._size + self._index[char]
+        return code
+
+    def __repr__(self) -> str:
+        return f"CharMarkovChain(order={self.order}, contexts={len(self._row)})"
+
+    def probabilities(self, context: str) -> np.ndarray:
+        """The next character's probabilities after `context` (its last `order` characters).
+
+        Returns:
+            float array `(vocab,)`, in the order of `chars`.
+
+        Raises:
+            ValueError: if `context` is shorter than `order` or its end never occurs in the
+                chain's text.
+        """
+        key = str(context)[-self.order :]
+        row = self._row.get(self._code(key)) if len(key) == self.order else None
+        if row is None:
+            raise ValueError(
+                f"`context` must end with {self.order} characters that occur in the chain's "
+                f"text; got {key!r}."
+            )
+        return self._table[row]
+
+    def sample(self, n_chars: int, *, seed: int = 0) -> str:
+        """Draw `n_chars` characters, starting with `order` characters of the text.
+
+        The start is a random position of the text; then each character is drawn from
+        `probabilities` of the ones before it.
+
+        Args:
+            n_chars: the length of the result, at least `order`.
+            seed: seed of `np.random.default_rng`. Defaults to `0`.
+
+        Returns:
+            The sampled text, a `str` of `n_chars` characters.
+        """
+        n_chars = check_int(n_chars, "n_chars", minimum=self.order)
+        rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+        start = int(rng.integers(0, len(self._text) - self.order + 1))
+        ids = [self._index[c] for c in self._text[start : start + self.order]]
+        code = self._code(self._text[start : start + self.order])
+        wrap = self._size ** (self.order - 1)
+        rows: dict[int, list[float]] = {}  # a Python list per context: bisect is fast on it
+        for u in rng.random(n_chars - self.order).tolist():
+            if code not in rows:
+                rows[code] = self._cumulative[self._row[code]].tolist()  # (vocab,)
+            next_id = min(bisect.bisect_right(rows[code], u), self._size - 1)
+            ids.append(next_id)
+            code = (code % wrap) * self._size + next_id  # drop the oldest character
+        return "".join(self.chars[i] for i in ids)
