@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib.checks.contract import EXERCISE_ID_PATTERN
 from course_lib.grading.notebook_format import read_notebook, source_text
 
 __all__ = [
@@ -39,7 +40,7 @@ _PRACTISES = re.compile(r"<!--\s*practises:(?P<ids>.*?)-->", re.DOTALL)
 _OBJECTIVES_LEAD = re.compile(r"\*\*Learning objectives\.?\*\*", re.IGNORECASE)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*]\s+")
-_EXERCISE = re.compile(r"Exercise\s+(?P<id>\d+\.\d+)")
+_EXERCISE = re.compile(rf"Exercise\s+(?P<id>{EXERCISE_ID_PATTERN})")
 
 
 @dataclass(frozen=True)
