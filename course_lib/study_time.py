@@ -321,6 +321,8 @@ def write_guide(
 def insert_lines(
     book: str | Path = "book",
     times: Sequence[NotebookTime] | None = None,
+    *,
+    check: bool = False,
 ) -> list[str]:
     """Write (or rewrite) the study-time line under the title of every book notebook.
 
@@ -331,9 +333,10 @@ def insert_lines(
     Args:
         book: the folder of the book's notebooks. Defaults to `"book"`.
         times: from `estimate(book)`. Defaults to that.
+        check: only compare, write nothing. Defaults to False.
 
     Returns:
-        The stems of the notebooks it changed.
+        The stems of the notebooks it changed (with `check`: whose line is missing or stale).
     """
     book = Path(book)
     times = list(times) if times is not None else estimate(book)
@@ -358,8 +361,9 @@ def insert_lines(
         new = [*kept[: heading + 1], "", line, *([""] + rest if rest else [])]
         source = "\n".join(new)
         if source != cell.source:
-            cell.source = source
-            nbformat.write(notebook, path)
+            if not check:
+                cell.source = source
+                nbformat.write(notebook, path)
             changed.append(time.stem)
     return changed
 
@@ -384,6 +388,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.check and not fresh:
         print(f"{guide}: the study-time table is out of date; run `python -m "
               "course_lib.study_time`.", file=sys.stderr)  # fmt: skip
+        return 1
+    stale = insert_lines(args.book, times, check=True) if args.check else []
+    if stale:
+        print(f"the study-time line under the title is missing or out of date in "
+              f"{', '.join(stale)}; run `python -m course_lib.study_time --insert`.",
+              file=sys.stderr)  # fmt: skip
         return 1
     print(f"{guide}: the study-time table is {'up to date' if fresh else 'rewritten'}.")
     return 0
