@@ -4,7 +4,7 @@ Issue 11, item 6. The class (default 200 submissions) is made of copies of sever
 notebooks and broken variants of them (`bench.grading.make_class`: unsolved copies, invalid
 JSON, kernels that die), one notebook per student, spread over the notebooks in turn. In the
 same run it is graded twice with the same number of workers: by `grade_submissions`
-(`--workers N`, a local process pool) and by `grade_on_dask` on a `distributed.LocalCluster`
+(`--workers N`, a local process pool) and with `dask=` on a `distributed.LocalCluster`
 on 127.0.0.1 with N single-threaded worker processes (the dashboard off). The ratio is
 Dask's grading time over the pool's (goal: at most 1.15), with the cluster already started
 and the runs interleaved. Both gradebooks must be equal, row for row. Every student is
@@ -67,8 +67,7 @@ def measure(
 
     import bench.grading as grading
     from course_lib.checks.contract import CHECKS_PACKAGE
-    from course_lib.grading.batch import grade_submissions
-    from course_lib.grading.cluster import grade_on_dask
+    from course_lib.grading.class_grading import grade_submissions
     from course_lib.grading.execute import ExecutionConfig
 
     release = FIXTURES / "exercises" if fixtures else EXERCISES
@@ -117,7 +116,7 @@ def measure(
                 )
                 local_times.append(time.monotonic() - start)
                 start = time.monotonic()
-                remote = grade_on_dask(root, release, client, config=config, progress=None)
+                remote = grade_submissions(root, release, dask=client, config=config, progress=None)
                 dask_times.append(time.monotonic() - start)
     local_seconds, dask_seconds = statistics.median(local_times), statistics.median(dask_times)
     pairs = len(local)  # students x released notebooks: the missing ones are quick
