@@ -65,7 +65,6 @@ def measure(
     """
     from distributed import Client, LocalCluster
 
-    import bench.grading as grading
     from course_lib.checks.contract import CHECKS_PACKAGE
     from course_lib.grading.class_grading import grade_submissions
     from course_lib.grading.execute import ExecutionConfig
@@ -84,18 +83,13 @@ def measure(
         root = Path(tmp) / "class"
         root.mkdir()
         counts: dict[str, int] = {}
-        saved = grading.SOLUTIONS, grading.EXERCISES
-        grading.SOLUTIONS, grading.EXERCISES = solutions, release
-        try:
-            for index, notebook in enumerate(notebooks):
-                share = size // len(notebooks) + (index < size % len(notebooks))
-                part = Path(tmp) / f"part{index}"
-                for kind, count in make_class(part, notebook, share).items():
-                    counts[kind] = counts.get(kind, 0) + count
-                for student in part.iterdir():
-                    student.rename(root / f"{student.name}-{index}")
-        finally:
-            grading.SOLUTIONS, grading.EXERCISES = saved
+        for index, notebook in enumerate(notebooks):
+            share = size // len(notebooks) + (index < size % len(notebooks))
+            part = Path(tmp) / f"part{index}"
+            for kind, count in make_class(part, notebook, share, solutions, release).items():
+                counts[kind] = counts.get(kind, 0) + count
+            for student in part.iterdir():
+                student.rename(root / f"{student.name}-{index}")
         local_times, dask_times = [], []
         with (
             LocalCluster(
