@@ -13,6 +13,8 @@ One concept per module:
 - `untrusted_files`: reading what a student or a sandbox produced (regular files only,
   bounded, never quoted).
 - `grade`: score one student's notebook, one result per exercise.
+- `outcomes`: the grader's vocabulary: cell and exercise statuses, kernel faults, scores
+  and result rows, imported by every layer (`ExerciseStatus.ERROR`, never a bare `ERROR`).
 - `class_grading`: grade a class over any executor: this process, a local pool or a Dask
   cluster (`rnn-course grade`, `--workers N`, `--dask ADDRESS`).
 - `assignment`: the notebooks that make up the assignment graded, and late work.
