@@ -21,11 +21,13 @@ BOOK_HTML := $(BOOK_DIR)/_build/html
 # Strict build used by `make test`: warnings are errors, every cell must run cleanly.
 BOOK_STRICT := --warningiserror --nitpick --keep-going
 
-.PHONY: help setup book publish book-strict test lint unit exercises-check solutions numbers site lab bench clean
+.PHONY: help setup book publish book-strict test quick lint unit exercises-check solutions numbers site lab bench clean
 
 help:
 	@echo "make book   build the website into $(BOOK_HTML) (sets everything up first)"
 	@echo "make test   lint, unit tests, strict book build, numbers in the text, exercise checks, browser test"
+	@echo "make quick  the fast loop between commits: lint, then the unit tests and doctests that"
+	@echo "            train nothing (skips the markers slow, browser and built_book)"
 	@echo "make lab    JupyterLab on this repository with the course environment"
 	@echo "make bench  timings and model-quality benchmarks (not part of make test)"
 	@echo "make clean  remove build outputs (keeps .venv)"
@@ -57,8 +59,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The unit tests and every module's doctests (pyproject.toml collects both).
 unit: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest -m "not browser and not built_book"
+
+# The fast loop between commits: what `unit` runs, less the tests marked slow (they train
+# models, run notebooks or start kernels), and the linter first.
+quick: lint
+	MPLBACKEND=Agg $(PY) -m pytest -m "not slow and not browser and not built_book"
 
 # The exercises are generated from the solutions: fail when they are out of date.
 exercises-check: $(STAMP)

@@ -89,12 +89,8 @@ def make_class_record(size: int, path: Path, seed: int = 0) -> dict[str, int]:
     """
     from course_lib.checks.report import CheckOutcome
     from course_lib.checks.verdicts import exercise_of_check_cell
-    from course_lib.grading.grade import (
-        ExerciseResult,
-        ExerciseStatus,
-        NotebookResult,
-        ReleasedNotebook,
-    )
+    from course_lib.grading.grade import ReleasedNotebook
+    from course_lib.grading.outcomes import ExerciseResult, ExerciseStatus, NotebookResult
     from course_lib.grading.run_record import starter_code, write_run_record
 
     rng = random.Random(seed)

@@ -4,7 +4,7 @@ Issue 11, item 6. The class (default 200 submissions) is made of copies of sever
 notebooks and broken variants of them (`bench.grading.make_class`: unsolved copies, invalid
 JSON, kernels that die), one notebook per student, spread over the notebooks in turn. In the
 same run it is graded twice with the same number of workers: by `grade_submissions`
-(`--workers N`, a local process pool) and by `grade_on_dask` on a `distributed.LocalCluster`
+(`--workers N`, a local process pool) and with `dask=` on a `distributed.LocalCluster`
 on 127.0.0.1 with N single-threaded worker processes (the dashboard off). The ratio is
 Dask's grading time over the pool's (goal: at most 1.15), with the cluster already started
 and the runs interleaved. Both gradebooks must be equal, row for row. Every student is
@@ -65,10 +65,8 @@ def measure(
     """
     from distributed import Client, LocalCluster
 
-    import bench.grading as grading
     from course_lib.checks.contract import CHECKS_PACKAGE
-    from course_lib.grading.batch import grade_submissions
-    from course_lib.grading.cluster import grade_on_dask
+    from course_lib.grading.class_grading import grade_submissions
     from course_lib.grading.execute import ExecutionConfig
 
     release = FIXTURES / "exercises" if fixtures else EXERCISES
@@ -85,18 +83,13 @@ def measure(
         root = Path(tmp) / "class"
         root.mkdir()
         counts: dict[str, int] = {}
-        saved = grading.SOLUTIONS, grading.EXERCISES
-        grading.SOLUTIONS, grading.EXERCISES = solutions, release
-        try:
-            for index, notebook in enumerate(notebooks):
-                share = size // len(notebooks) + (index < size % len(notebooks))
-                part = Path(tmp) / f"part{index}"
-                for kind, count in make_class(part, notebook, share).items():
-                    counts[kind] = counts.get(kind, 0) + count
-                for student in part.iterdir():
-                    student.rename(root / f"{student.name}-{index}")
-        finally:
-            grading.SOLUTIONS, grading.EXERCISES = saved
+        for index, notebook in enumerate(notebooks):
+            share = size // len(notebooks) + (index < size % len(notebooks))
+            part = Path(tmp) / f"part{index}"
+            for kind, count in make_class(part, notebook, share, solutions, release).items():
+                counts[kind] = counts.get(kind, 0) + count
+            for student in part.iterdir():
+                student.rename(root / f"{student.name}-{index}")
         local_times, dask_times = [], []
         with (
             LocalCluster(
@@ -117,7 +110,7 @@ def measure(
                 )
                 local_times.append(time.monotonic() - start)
                 start = time.monotonic()
-                remote = grade_on_dask(root, release, client, config=config, progress=None)
+                remote = grade_submissions(root, release, dask=client, config=config, progress=None)
                 dask_times.append(time.monotonic() - start)
     local_seconds, dask_seconds = statistics.median(local_times), statistics.median(dask_times)
     pairs = len(local)  # students x released notebooks: the missing ones are quick

@@ -33,11 +33,11 @@ from course_lib.grading.assignment import (
     handed_in_notebooks,
     parse_late_penalty,
 )
-from course_lib.grading.batch import grade_submissions, new_grading_seed, released_notebooks
+from course_lib.grading.class_grading import grade_submissions, new_grading_seed, released_notebooks
 from course_lib.grading.escaping import terminal_text
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
-from course_lib.grading.grade import PASSED, ReleasedNotebook, grade_notebook
+from course_lib.grading.grade import ReleasedNotebook, grade_notebook
 from course_lib.grading.gradebook import write_csv, write_gradescope, write_wide_csv
 from course_lib.grading.notebook_format import (
     NotebookFormatError,
@@ -46,6 +46,7 @@ from course_lib.grading.notebook_format import (
     upgrade_grade_ids,
     write_notebook,
 )
+from course_lib.grading.outcomes import ExerciseStatus
 from course_lib.grading.run_record import starter_code, write_run_record
 from course_lib.grading.sandbox import (
     SandboxLimits,
@@ -386,14 +387,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(results_table(results))
     for notebook in results:
         for r in notebook.results:
-            if r.status != PASSED and "\n" in r.message:
+            if r.status != ExerciseStatus.PASSED and "\n" in r.message:
                 _say(f"\nExercise {r.exercise} ({r.status}):\n{r.message}")
         for note in notebook.notes:
             _say(f"\nNote ({notebook.notebook}): {note}")
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as handle:
             handle.write(student_feedback("you", results, title="Exercise check") + "\n")
-    passed = all(r.status == PASSED for n in results for r in n.results)
+    passed = all(r.status == ExerciseStatus.PASSED for n in results for r in n.results)
     return EXIT_OK if passed else EXIT_NEGATIVE
 
 
@@ -530,24 +531,12 @@ def _prepare_grading(args: argparse.Namespace, scratch: Path) -> _GradePlan:
 def _grade_results(
     args: argparse.Namespace, plan: _GradePlan, config: ExecutionConfig, seed: int
 ) -> list:
-    release = _release_dir(args)
-    if args.dask:
-        from course_lib.grading.cluster import grade_on_dask
-
-        return grade_on_dask(
-            plan.folder,
-            release,
-            args.dask,
-            config=config,
-            seed=seed,
-            progress=_say,
-            notebooks=plan.notebooks,
-        )
     return grade_submissions(
         plan.folder,
-        release,
+        _release_dir(args),
         config=config,
         workers=args.workers,
+        dask=args.dask or None,
         seed=seed,
         progress=_say,
         notebooks=plan.notebooks,

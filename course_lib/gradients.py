@@ -346,6 +346,7 @@ def hidden_state_gradient_norms(
             recurrent layer or is not a chain, or the layer is stateful.
 
     Example:
+    >>> import keras
     >>> model = keras.Sequential(
     ...     [keras.Input((20, 1)), keras.layers.SimpleRNN(8), keras.layers.Dense(1)]
     ... )

@@ -24,7 +24,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from course_lib.grading.notebook_format import INSTALL_GRADE_ID, LOCKED, nbgrader_cell_metadata
+from course_lib.grading.notebook_format import (
+    INSTALL_GRADE_ID,
+    LOCKED,
+    nbgrader_cell_metadata,
+    nbgrader_metadata,
+    read_notebook,
+    write_notebook,
+)
 
 PLACEHOLDER_URL = "https://github.com/PLACEHOLDER/rnn-course"
 """The repository book/_config.yml names until the Pages workflow fills in its own."""
@@ -170,7 +177,7 @@ def with_install_cell(notebook, source: str) -> bool:
     import nbformat
 
     cells = notebook.cells
-    exercise_format = any("nbgrader" in cell.get("metadata", {}) for cell in cells)
+    exercise_format = any(nbgrader_metadata(cell) for cell in cells)
     wanted = nbformat.v4.new_code_cell(
         install_cell_source(source), metadata=install_cell_metadata(exercise_format)
     )
@@ -202,15 +209,13 @@ def sync_notebooks(paths: Iterable[str | Path], source: str, *, check: bool = Fa
     Returns:
         The notebooks that were (or, with `check`, would be) changed.
     """
-    import nbformat
-
     changed = []
     for path in map(Path, paths):
-        notebook = nbformat.read(path, as_version=4)
+        notebook = read_notebook(path)
         if with_install_cell(notebook, source):
             changed.append(path)
             if not check:
-                nbformat.write(notebook, path)
+                write_notebook(notebook, path)
     return changed
 
 

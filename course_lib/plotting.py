@@ -137,7 +137,10 @@ def plot_series_prediction(
         The matplotlib Axes, with one line for `y_true` and one per prediction.
 
     Example:
-    >>> plot_series_prediction(y_test, {"persistence": naive, "SimpleRNN": y_hat})
+    >>> y_test = np.sin(np.linspace(0, 6, 40))
+    >>> ax = plot_series_prediction(y_test, {"persistence": np.roll(y_test, 1), "RNN": y_test})
+    >>> len(ax.lines)  # the series and two predictions
+    3
 
     Introduced in Chapter 3 (SimpleRNN).
     """
@@ -188,7 +191,11 @@ def plot_learning_curves(histories: Any, *, ax: Any = None, log: bool = True) ->
         The matplotlib Axes, with a line per model for `loss` and one for `val_loss`.
 
     Example:
-    >>> plot_learning_curves({"SimpleRNN": history_rnn, "LSTM": history_lstm})
+    >>> rnn = {"loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.6]}
+    >>> lstm = {"loss": [0.9, 0.3, 0.1], "val_loss": [1.0, 0.4, 0.2]}
+    >>> ax = plot_learning_curves({"SimpleRNN": rnn, "LSTM": lstm})
+    >>> len(ax.lines)  # loss and val_loss of each model
+    4
 
     Introduced in Chapter 3 (SimpleRNN).
     """
@@ -255,7 +262,10 @@ def plot_gradient_norms(
         The matplotlib Axes, one line per array, time steps 1 .. timesteps on x.
 
     Example:
-    >>> plot_gradient_norms({"SimpleRNN": norms_rnn, "LSTM": norms_lstm})
+    >>> steps = np.arange(20)
+    >>> ax = plot_gradient_norms({"SimpleRNN": 0.5**steps, "LSTM": 0.95**steps})
+    >>> len(ax.lines)
+    2
 
     Introduced in Chapter 2 (Training through time; vanishing and exploding gradients).
     """
@@ -295,8 +305,14 @@ def plot_gate_heatmap(gates: Any, *, title: str | None = None) -> Any:
         name as panel title and a colour bar each.
 
     Example:
+    >>> from course_lib.cells import lstm_forward
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1, 12, 2))  # (batch, timesteps, features)
+    >>> weights = rng.standard_normal((2, 12)), rng.standard_normal((3, 12)), np.zeros(12)
     >>> _, gates = lstm_forward(x, *weights, return_sequences=True, return_gates=True)
-    >>> plot_gate_heatmap({name: g[0] for name, g in gates.items()})
+    >>> fig = plot_gate_heatmap({name: g[0] for name, g in gates.items()})
+    >>> len(gates)
+    4
 
     Introduced in Chapter 4 (LSTM).
     """
@@ -355,8 +371,14 @@ def plot_hidden_states(h: Any, *, ax: Any = None) -> Any:
         (a legend names the units when there are at most 10).
 
     Example:
+    >>> from course_lib.cells import simple_rnn_forward
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((1, 10, 2))  # (batch, timesteps, features)
+    >>> kernel, recurrent_kernel = rng.standard_normal((2, 3)), 0.5 * np.eye(3)
     >>> h = simple_rnn_forward(x, kernel, recurrent_kernel, return_sequences=True)
-    >>> plot_hidden_states(h[0])
+    >>> ax = plot_hidden_states(h[0])
+    >>> len(ax.lines)  # one line per unit
+    3
 
     Introduced in Chapter 1 (Sequences and the hidden state).
     """

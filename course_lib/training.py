@@ -66,9 +66,17 @@ class BatchLosses(keras.callbacks.Callback):
         batch_size: the batch size given to `fit`, at least 1.
 
     Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_train, y_train = rng.random((100, 5, 1)), rng.random((100, 1))  # 100 samples
+    >>> model = keras.Sequential(
+    ...     [keras.Input((5, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)]
+    ... )
+    >>> model.compile(optimizer="adam", loss="mse")
     >>> recorder = BatchLosses(len(X_train), batch_size=64)
-    >>> model.fit(X_train, y_train, batch_size=64, callbacks=[recorder], verbose=0)
-    >>> recorder.losses[:3]  # the loss of each of the first three batches
+    >>> _ = model.fit(X_train, y_train, batch_size=64, epochs=2, callbacks=[recorder], verbose=0)
+    >>> len(recorder.losses)  # the loss of each batch: 2 batches (64 + 36 samples) x 2 epochs
+    4
 
     Introduced in Chapter 2 (Training through time; vanishing and exploding gradients).
     """
@@ -166,7 +174,18 @@ class ProgressDisplay(keras.callbacks.Callback):
         stream: where terminal lines go. Defaults to `None`, `sys.stdout` at print time.
 
     Example:
-    >>> model.fit(X, y, epochs=50, verbose=0, callbacks=[ProgressDisplay()])
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_train, y_train = rng.random((100, 5, 1)), rng.random((100, 1))  # 100 samples
+    >>> model = keras.Sequential(
+    ...     [keras.Input((5, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)]
+    ... )
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> import io
+    >>> progress = ProgressDisplay(mode="terminal", stream=io.StringIO())
+    >>> _ = model.fit(X_train, y_train, epochs=3, verbose=0, callbacks=[progress])
+    >>> progress.stream.getvalue().splitlines()[-1].startswith("epoch 3/3 - loss ")
+    True
 
     Introduced in Chapter 3 (SimpleRNN).
     """
@@ -293,9 +312,16 @@ def fit(
             range.
 
     Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_train, y_train = rng.random((100, 5, 1)), rng.random((100, 1))  # 100 samples
+    >>> model = keras.Sequential(
+    ...     [keras.Input((5, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)]
+    ... )
     >>> model.compile(optimizer="adam", loss="mse")
-    >>> history = fit(model, X_train, y_train, validation_data=(X_val, y_val), epochs=50)
-    >>> history.history["val_loss"][-1], history.train_seconds
+    >>> history = fit(model, X_train, y_train, validation_split=0.2, epochs=3, verbose=False)
+    >>> len(history.history["val_loss"]), history.stopped_epoch
+    (3, None)
 
     Introduced in Chapter 3 (SimpleRNN).
     """

@@ -26,10 +26,54 @@ def describe(value: Any) -> str:
     shape = getattr(value, "shape", None)
     if shape is not None:
         return f"shape {tuple(int(d) if d is not None else None for d in shape)}"
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {shorten(repr(value), 60)}"
+
+
+_LINES = ("keep", "first", "join", "words")
+
+
+def shorten(text: Any, limit: int, *, lines: str = "keep") -> str:
+    """Return `str(text)` cut to at most `limit` characters, ending with "..." when cut.
+
+    The one text-shortener of the package: error messages, values in check messages,
+    gradebook cells and previews of cells all go through it.
+
+    Args:
+        text: anything; its `str` is shortened.
+        limit: the most characters returned, at least 4.
+        lines: what becomes of the text's lines before it is cut: `"keep"` (the default)
+            keeps them; `"first"` keeps only the first non-blank line, stripped; `"join"`
+            joins the non-blank lines, stripped, with `" | "`; `"words"` collapses every run
+            of white space (newlines too) into one space.
+
+    Returns:
+        The text, whole when it fits.
+
+    Raises:
+        ValueError: when `limit` is below 4 or `lines` is none of the four.
+
+    Example:
+        >>> shorten("a long message", 10)
+        'a long ...'
+        >>> shorten("  first\\nsecond", 20, lines="first")
+        'first'
+        >>> shorten("one\\n  two\\n", 20, lines="join")
+        'one | two'
+        >>> shorten("[[1 2]\\n [3 4]]", 20, lines="words")
+        '[[1 2] [3 4]]'
+    """
+    if not isinstance(limit, int) or limit < 4:
+        raise ValueError(f"`limit` must be an int of at least 4; got {limit!r}")
+    if lines not in _LINES:
+        raise ValueError(f"`lines` must be one of {', '.join(map(repr, _LINES))}; got {lines!r}")
+    text = str(text)
+    if lines == "first":
+        text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    elif lines == "join":
+        text = " | ".join(line.strip() for line in text.splitlines() if line.strip())
+    elif lines == "words":
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def as_array(

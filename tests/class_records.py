@@ -8,7 +8,7 @@ in Exercise 1.2 (renamed variables, reordered lines, comments) and honest differ
 from __future__ import annotations
 
 from course_lib.checks.report import CheckOutcome
-from course_lib.grading.grade import ExerciseResult, ExerciseStatus, NotebookResult
+from course_lib.grading.outcomes import ExerciseResult, ExerciseStatus, NotebookResult
 
 NOTEBOOK = "01_basics.ipynb"
 BIAS_HINT = "the bias goes inside the tanh, not after it."

@@ -5,7 +5,6 @@ solutions/ and exercises/ folders.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import (
+    FIXTURE_CHECK_MODULES,
+    FIXTURE_RELEASE,
+    FIXTURE_SOLUTIONS,
+    GRADING_FIXTURES,
+    fixture_pythonpath,
+)
 
 from course_lib.grading.assign import (
     AssignError,
@@ -39,9 +45,7 @@ from course_lib.grading.notebook_format import (
     write_notebook,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
-SOLUTIONS = FIXTURES / "solutions"
-EXERCISES = FIXTURES / "exercises"
+FIXTURES, SOLUTIONS, EXERCISES = GRADING_FIXTURES, FIXTURE_SOLUTIONS, FIXTURE_RELEASE
 
 
 def copy_solutions(tmp_path: Path) -> Path:
@@ -286,8 +290,8 @@ def test_refresh_outputs_stores_check_outputs_only(tmp_path):
     broken_bytes = (solutions / "02_more.ipynb").read_bytes()
     config = ExecutionConfig(
         cell_timeout=60,
-        check_modules=("course_lib.checks", "fixture_checks"),
-        env={"PYTHONPATH": os.pathsep.join([str(FIXTURES), os.environ.get("PYTHONPATH", "")])},
+        check_modules=FIXTURE_CHECK_MODULES,
+        env={"PYTHONPATH": fixture_pythonpath()},
     )
     problems = refresh_outputs(solutions, config=config, progress=None)
     assert len(problems) == 1

@@ -1,7 +1,7 @@
 """Tests of `course_lib.cells`: the NumPy cells against `keras.layers` with the same weights.
 
-Every comparison records its largest |NumPy - Keras| difference in `LARGEST_DIFF`; the last
-test prints the table (run with `-s` to see it) and asserts every entry is below `TOL`.
+Every comparison asserts that the largest |NumPy - Keras| difference is below `TOL`, in the
+test that makes it (no test depends on another having run).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import pytest  # noqa: E402
 from course_lib import cells  # noqa: E402
 
 TOL = 1e-5
-LARGEST_DIFF: dict[str, float] = {}  # cell type -> largest |NumPy - Keras| seen in this run
-CELL_TYPES = ("SimpleRNN", "LSTM", "GRU reset_after=True", "GRU reset_after=False")
 
 KERAS_LAYERS = {
     "SimpleRNN": keras.layers.SimpleRNN,
@@ -52,14 +50,14 @@ def _parts(result) -> list[np.ndarray]:
 
 
 def _compare(ours, theirs, cell_type: str) -> float:
-    """Largest |ours - theirs| over all returned arrays, after checking the structure."""
+    """Largest |ours - theirs| over all returned arrays, asserted below `TOL` for `cell_type`."""
     ours_parts, their_parts = _parts(ours), _parts(theirs)
     assert len(ours_parts) == len(their_parts), "different number of returned arrays"
     for a, b in zip(ours_parts, their_parts, strict=True):
         assert a.shape == b.shape, f"shape {a.shape} != Keras shape {b.shape}"
         assert a.dtype == np.float64
     diff = max(float(np.max(np.abs(a - b))) for a, b in zip(ours_parts, their_parts, strict=True))
-    LARGEST_DIFF[cell_type] = max(LARGEST_DIFF.get(cell_type, 0.0), diff)
+    assert diff < TOL, f"{cell_type}: largest |NumPy - Keras| {diff:.3e} is not below {TOL:g}"
     return diff
 
 
@@ -724,19 +722,3 @@ def test_embedding_mask_zero_reaches_the_recurrent_layer():
 def test_mask_errors_name_the_argument(mask, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         cells.gru_forward(X, np.zeros((3, 48)), np.zeros((16, 48)), mask=mask)
-
-
-# --------------------------------------------------------------------------------------
-# Summary: keep this test last
-# --------------------------------------------------------------------------------------
-
-
-def test_largest_difference_per_cell_type_is_below_tolerance():
-    missing = [name for name in CELL_TYPES if name not in LARGEST_DIFF]
-    if missing:
-        pytest.skip(f"the Keras comparisons for {missing} did not run (run the whole file)")
-    print("\nLargest |NumPy - Keras| per cell type:")
-    for name in CELL_TYPES:
-        print(f"  {name:<22} {LARGEST_DIFF[name]:.3e}")
-    worst = {name: diff for name, diff in LARGEST_DIFF.items() if not diff < TOL}
-    assert not worst, f"differences above {TOL:g}: {worst}"

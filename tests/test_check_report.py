@@ -236,15 +236,6 @@ def test_close_message_for_a_single_number():
     assert "`add(2, 3)` is wrong: expected 5., got -1.; the difference is 6" in text
 
 
-def test_the_examples_in_the_docstrings_run():
-    import doctest
-
-    from course_lib.checks import report as report_module
-
-    result = doctest.testmod(report_module)
-    assert result.attempted >= 4 and result.failed == 0
-
-
 def test_not_checked_records_one_failure_for_a_failed_call():
     report = CheckReport("0.4")
     failed = CallFailed("f()", "ZeroDivisionError: division by zero")

@@ -2,34 +2,26 @@
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE_RELEASE, FIXTURE_SOLUTIONS, GRADING_FIXTURES, fixture_kernel_env
 
 from course_lib.cli import main
 from course_lib.grading.notebook_format import grade_id, read_notebook, write_notebook
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
-SOLUTIONS, RELEASE = FIXTURES / "solutions", FIXTURES / "exercises"
+FIXTURES, SOLUTIONS, RELEASE = GRADING_FIXTURES, FIXTURE_SOLUTIONS, FIXTURE_RELEASE
 KERNEL_OPTIONS = ["--check-module", "fixture_checks", "--cell-timeout", "30"]
-
-
-def kernel_env() -> dict:
-    """The environment for the command and its kernels: the fixture checks importable."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    env["PYTHONPATH"] = os.pathsep.join([str(FIXTURES), os.environ.get("PYTHONPATH", "")])
-    return env
 
 
 def rnn_course(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "course_lib", *args],
         cwd=cwd,
-        env=kernel_env(),
+        env=fixture_kernel_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -83,9 +75,7 @@ def test_assign_reports_missing_folder_and_broken_solution(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_check_prints_a_table_and_exit_code(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", kernel_env()["PYTHONPATH"])
-    monkeypatch.syspath_prepend(str(FIXTURES))  # the judge runs here and imports the checks
+def test_check_prints_a_table_and_exit_code(tmp_path, capsys, fixture_checks_importable):
     solved_copy(tmp_path / "01_basics.ipynb")
     summary = tmp_path / "summary.md"
     args = ["check", str(tmp_path / "01_basics.ipynb"), "--release", str(RELEASE), *KERNEL_OPTIONS]

@@ -3,7 +3,6 @@ even when a worker is killed in the middle of a submission."""
 
 import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -12,39 +11,24 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] is a dev dependency")
 
-from course_lib.grading.batch import grade_submissions  # noqa: E402
-from course_lib.grading.cluster import grade_on_dask  # noqa: E402
+from course_lib.grading.class_grading import grade_submissions  # noqa: E402
 from course_lib.grading.notebook_format import write_notebook  # noqa: E402
 from tests.test_grade import (  # noqa: E402
     ADD,
     BASICS,
     CONFIG,
-    FIXTURES,
     MORE,
     RELEASE,
     SOLVED,
     copy_of,
 )
 
-pytestmark = pytest.mark.slow
+# The judge imports fixture_checks in every grading process (pool and Dask workers).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fixture_checks_importable")]
 
 # The slow solution sleeps 8 s, well inside the cell limit here.
 LIMITS = replace(CONFIG, cell_timeout=40)
 SLOW = {**SOLVED, "ex1_1-solution": "import time\n\ntime.sleep(8)\n\n" + ADD}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fixture_checks_importable():
-    """The judge imports fixture_checks in every grading process (pool and Dask workers)."""
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = CONFIG.env["PYTHONPATH"]
-    sys.path.insert(0, str(FIXTURES))  # and in this one (the judge of --workers 1)
-    yield
-    sys.path.remove(str(FIXTURES))
-    if saved is None:
-        os.environ.pop("PYTHONPATH")
-    else:
-        os.environ["PYTHONPATH"] = saved
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +51,12 @@ def rows(results):
 
 
 @pytest.fixture(scope="module")
-def local(submissions):
+def local(submissions, fixture_checks_importable):
     return grade_submissions(submissions, RELEASE, config=LIMITS, workers=2, progress=None)
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(fixture_checks_importable):
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -88,7 +72,9 @@ def client():
 
 def test_dask_gradebook_equals_the_local_one_row_for_row(submissions, local, client):
     lines = []
-    results = grade_on_dask(submissions, RELEASE, client, config=LIMITS, progress=lines.append)
+    results = grade_submissions(
+        submissions, RELEASE, dask=client, config=LIMITS, progress=lines.append
+    )
     assert rows(results) == rows(local)
     assert len(rows(local)) == 9 and {r.status for _, _, r in rows(local)} >= {"passed", "failed"}
     assert len(lines) == 6 and lines[-1].startswith("[6/6] ")
@@ -98,7 +84,9 @@ def test_a_worker_killed_mid_run_costs_only_its_submissions_retry(submissions, l
     done = {}
 
     def run():
-        done["results"] = grade_on_dask(submissions, RELEASE, client, config=LIMITS, progress=None)
+        done["results"] = grade_submissions(
+            submissions, RELEASE, dask=client, config=LIMITS, progress=None
+        )
 
     thread = threading.Thread(target=run)
     thread.start()

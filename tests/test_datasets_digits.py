@@ -1,11 +1,8 @@
 """Tests of course_lib.datasets.digits: sklearn's digits as row sequences."""
 
-import doctest
-
 import numpy as np
 import pytest
 
-import course_lib.datasets.digits as digits_module
 from course_lib.datasets import load_digit_sequences
 
 
@@ -19,12 +16,6 @@ def reference():
     from sklearn.datasets import load_digits
 
     return load_digits()
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(digits_module)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_shapes_dtypes_and_range(split):

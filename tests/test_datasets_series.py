@@ -1,11 +1,8 @@
 """Tests of course_lib.datasets.series: generators, windows, splits, scaling, no leakage."""
 
-import doctest
-
 import numpy as np
 import pytest
 
-import course_lib.datasets.series as series_module
 from course_lib import datasets
 from course_lib.datasets import (
     SeriesScaler,
@@ -15,12 +12,6 @@ from course_lib.datasets import (
     sine_series,
     split_by_time,
 )
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(series_module)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_package_reexports_the_contract():

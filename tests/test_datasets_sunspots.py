@@ -1,18 +1,9 @@
 """Tests of course_lib.datasets.sunspots: statsmodels' bundled yearly sunspot numbers."""
 
-import doctest
-
 import numpy as np
 import pytest
 
-import course_lib.datasets.sunspots as sunspots_module
 from course_lib.datasets import load_sunspots
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(sunspots_module)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_years_and_values():

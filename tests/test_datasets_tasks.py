@@ -1,19 +1,9 @@
 """Tests of course_lib.datasets.tasks: the adding problem and the long-sequence classification task."""
 
-import doctest
-
 import numpy as np
 import pytest
 
-import course_lib.datasets.tasks as tasks_module
 from course_lib.datasets import ADDING_BASELINE_MSE, adding_problem, selective_copy
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(tasks_module)
-    assert result.attempted > 0
-    assert result.failed == 0
-
 
 # --- adding problem ---------------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """Tests of course_lib.datasets.text: the pydoc corpus, the vocabulary and the pairs."""
 
-import doctest
 import re
 
 import numpy as np
@@ -13,12 +12,6 @@ from course_lib.datasets import CharVocabulary, load_corpus, make_char_sequences
 @pytest.fixture(scope="module")
 def corpus():
     return load_corpus()
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(text_module)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_corpus_is_long_ascii_and_starts_with_the_first_sorted_topic(corpus):

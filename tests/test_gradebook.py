@@ -1,13 +1,10 @@
 """The grader's own gradebooks, from hand-made results: long and wide CSV, Gradescope."""
 
 import csv
-import doctest
 import json
 
 import pytest
 
-from course_lib.grading import gradebook
-from course_lib.grading.grade import ExerciseResult, NotebookResult
 from course_lib.grading.gradebook import (
     CSV_COLUMNS,
     gradescope_results,
@@ -15,6 +12,7 @@ from course_lib.grading.gradebook import (
     write_gradescope,
     write_wide_csv,
 )
+from course_lib.grading.outcomes import ExerciseResult, NotebookResult
 
 # A name with a comma, a quote and non-ASCII letters: quoting and UTF-8 must hold.
 ZOE = 'Zoë "Z" Müller, Łukasik'
@@ -122,7 +120,3 @@ def test_gradescope_results_follow_the_autograder_format(results, tmp_path):
     text = (tmp_path / "gs" / "zoë" / "results.json").read_text(encoding="utf-8")
     assert "Müller's déjà vu" in text and json.loads(text)["output"].endswith("déjà vu")
     assert gradescope_results([])["tests"] == []
-
-
-def test_the_module_examples():
-    assert doctest.testmod(gradebook).failed == 0

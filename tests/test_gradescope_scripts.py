@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import fixture_kernel_env
 
-from tests.test_cli import RELEASE, kernel_env, solved_copy
+from tests.test_cli import RELEASE, solved_copy
 
 pytestmark = pytest.mark.slow
 linux_only = pytest.mark.skipif(
@@ -29,7 +30,7 @@ def run_autograder(autograder: Path, *, prefix=(), **env) -> dict:
     if not COMMAND.exists():
         pytest.skip("the rnn-course command is not installed next to this Python")
     environment = dict(
-        kernel_env(),
+        fixture_kernel_env(),
         AUTOGRADER=str(autograder),
         RNN_COURSE=str(COMMAND),
         RNN_COURSE_RELEASE=str(RELEASE),

@@ -1,18 +1,9 @@
 """Tests of course_lib.linear_recurrences and course_lib.mingru (Chapter 9)."""
 
-import doctest
-
 import numpy as np
 import pytest
 
-import course_lib.linear_recurrences as lr_module
 from course_lib import linear_recurrences as lr
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(lr_module)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def _random_scan(seed, batch=3, timesteps=11, units=4):
@@ -305,9 +296,3 @@ def test_layer_trains(keras_layers, mode):
     model.fit(x, y, epochs=30, batch_size=64, verbose=0)
     after = model.evaluate(x, y, verbose=0)
     assert after < 0.2 * before, (before, after)
-
-
-def test_mingru_docstring_examples_run(keras_layers):
-    result = doctest.testmod(keras_layers)
-    assert result.attempted > 0
-    assert result.failed == 0

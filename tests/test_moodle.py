@@ -4,8 +4,8 @@ import csv
 
 import pytest
 
-from course_lib.grading.grade import ExerciseResult, NotebookResult
 from course_lib.grading.moodle import plan_moodle, read_worksheet, write_moodle_worksheet
+from course_lib.grading.outcomes import ExerciseResult, NotebookResult
 from tests.lms_archives import MOODLE_WORKSHEET as WORKSHEET
 
 

@@ -24,12 +24,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import FIXTURE_CHECK_MODULES, GRADING_FIXTURES
 
 from course_lib.checks.records import ProbeError, load_answers
 from course_lib.grading import sandbox
-from course_lib.grading.batch import grade_task
-from course_lib.grading.execute import CellStatus, ExecutionConfig, execute_job
-from course_lib.grading.grade import ExerciseStatus, ReleasedNotebook, grade_notebook
+from course_lib.grading.class_grading import grade_task
+from course_lib.grading.execute import ExecutionConfig, execute_job
+from course_lib.grading.grade import ReleasedNotebook, grade_notebook
+from course_lib.grading.outcomes import CellStatus, ExerciseStatus
 from course_lib.grading.sandbox import GradingFolder, SandboxLimits, SandboxUnavailable
 
 pytestmark = pytest.mark.skipif(
@@ -440,11 +442,11 @@ def test_a_fifo_in_place_of_the_result_file_does_not_block_the_grader():
     assert "does not start with one line of JSON" in inside["runs"][0].detail
 
 
-GRADING = ROOT / "tests" / "fixtures" / "grading"
+GRADING = GRADING_FIXTURES
 FIXTURE_CONFIG = ExecutionConfig(
     cell_timeout=30,
     notebook_timeout=120,
-    check_modules=("course_lib.checks", "fixture_checks"),
+    check_modules=FIXTURE_CHECK_MODULES,
     env={"PYTHONPATH": str(GRADING)},
     read_only_paths=(str(GRADING),),
     limits=LIMITS,

@@ -5,8 +5,8 @@ import zipfile
 
 import pytest
 
-from course_lib.grading.batch import student_folders
-from course_lib.grading.grade import ExerciseResult, NotebookResult
+from course_lib.grading.class_grading import student_folders
+from course_lib.grading.outcomes import ExerciseResult, NotebookResult
 from course_lib.grading.submissions import (
     MAX_NAME_BYTES,
     ParsedName,

@@ -74,3 +74,15 @@ def test_check_choice_lists_the_choices():
 def test_describe_shortens_long_values():
     assert describe(np.zeros((2, 3))) == "shape (2, 3)"
     assert len(describe("x" * 500)) < 80
+
+
+def test_shorten_cuts_with_an_ellipsis_and_refuses_bad_arguments():
+    from course_lib.validation import shorten
+
+    assert shorten("x" * 10, 10) == "x" * 10
+    assert shorten("x" * 11, 10) == "x" * 7 + "..."
+    assert shorten(ValueError("a\n\n  b  "), 20, lines="join") == "a | b"
+    with pytest.raises(ValueError, match=r"`limit` must be an int of at least 4; got 3"):
+        shorten("text", 3)
+    with pytest.raises(ValueError, match=r"`lines` must be one of .*; got 'all'"):
+        shorten("text", 10, lines="all")

@@ -34,7 +34,7 @@ from exercise_solutions import judged
 from course_lib import baselines, cells
 from course_lib.checks import AnswerWithheld, CheckFailed, ch1, ch3, withheld
 from course_lib.checks.exercise import ExerciseCheck
-from course_lib.grading.batch import grade_submissions
+from course_lib.grading.class_grading import grade_submissions
 from course_lib.grading.execute import ExecutionConfig
 from course_lib.grading.notebook_format import grade_id, read_notebook, write_notebook
 

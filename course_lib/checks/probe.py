@@ -30,7 +30,8 @@ import numpy as np
 from course_lib.checks import records, withheld
 from course_lib.checks.contract import probe_line
 from course_lib.checks.records import Encoder, ProbeData
-from course_lib.checks.report import describe, format_error, shorten
+from course_lib.checks.report import describe, format_error
+from course_lib.validation import shorten
 
 if TYPE_CHECKING:
     from course_lib.checks.exercise import Case, ExerciseCheck
@@ -110,7 +111,9 @@ def call_safely(function: Any, args: tuple, kwargs: dict, name: str, call=None):
             )
         else:
             result = records.FailedCall(format_error(error), False)
-    printed = (output.total, shorten(output.getvalue(), 80)) if output.total else None
+    printed = (
+        (output.total, shorten(output.getvalue(), 80, lines="words")) if output.total else None
+    )
     return result, printed
 
 

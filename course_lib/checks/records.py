@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.checks.contract import probe_files
+from course_lib.validation import shorten
 
 __all__ = [
     "FORMAT",
@@ -132,16 +133,11 @@ class FailedCall:
     unsolved: bool
 
 
-def _short(text: str, limit: int) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _describe(value: Any) -> str:
     from course_lib.validation import describe
 
     try:
-        return _short(describe(value), 200)
+        return shorten(describe(value), 200)
     except Exception:
         return f"<{type(value).__name__} object>"
 
@@ -246,7 +242,7 @@ class Encoder:
 
     def failed(self, error: str, unsolved: bool) -> dict:
         """The encoded form of a call that raised."""
-        return {"t": "failed", "error": _short(error, 2_000), "unsolved": bool(unsolved)}
+        return {"t": "failed", "error": shorten(error, 2_000), "unsolved": bool(unsolved)}
 
 
 class _TooLarge(Exception):
@@ -362,12 +358,12 @@ def decode(
         text = encoded.get("v")
         if not isinstance(text, str):
             raise ProbeError("a recorded description is malformed")
-        return Opaque(_short(text, 300))
+        return Opaque(shorten(text, 300))
     if tag == "failed":
         error, unsolved = encoded.get("error"), encoded.get("unsolved")
         if not isinstance(error, str) or type(unsolved) is not bool:
             raise ProbeError("a recorded error is malformed")
-        return FailedCall(_short(error, 2_000), unsolved)
+        return FailedCall(shorten(error, 2_000), unsolved)
     raise ProbeError("a recorded answer has an unknown form")
 
 
@@ -600,7 +596,7 @@ def _decode_call(raw: Any, arrays: dict[str, np.ndarray], budget: Budget) -> dic
             or not isinstance(printed[1], str)
         ):
             raise ProbeError("the recorded output of a call is malformed")
-        printed = (printed[0], _short(printed[1], 200))
+        printed = (printed[0], shorten(printed[1], 200))
     return {
         "name": name,
         "result": decode(raw.get("result"), arrays, budget=budget),

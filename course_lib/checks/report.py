@@ -42,6 +42,7 @@ import numpy as np
 from course_lib.checks.contract import EXERCISE_ID, result_line
 from course_lib.checks.records import Opaque
 from course_lib.validation import describe as _describe
+from course_lib.validation import shorten
 
 __all__ = [
     "CallFailed",
@@ -58,12 +59,6 @@ __all__ = [
 # Longest text of one value or error inside a failure line; student answers can be huge.
 _MAX_VALUE_CHARS = 160
 _MAX_ERROR_CHARS = 300
-
-
-def shorten(text: Any, limit: int) -> str:
-    """`text` on one line, cut to `limit` characters with "..." (the one shortener of checks)."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -203,8 +198,8 @@ def _format_value(value: Any) -> str:
             array = np.asarray(value)
             with np.printoptions(precision=4, threshold=12, edgeitems=2, suppress=True):
                 text = np.array2string(array, separator=", ", max_line_width=10**6)
-            return shorten(text, _MAX_VALUE_CHARS)
-        return shorten(repr(value), _MAX_VALUE_CHARS)
+            return shorten(text, _MAX_VALUE_CHARS, lines="words")
+        return shorten(repr(value), _MAX_VALUE_CHARS, lines="words")
     except Exception:  # a broken __repr__ or __array__ must not break the check
         return f"<{type(value).__name__} object>"
 
@@ -221,7 +216,7 @@ def format_error(error: BaseException) -> str:
     except Exception:
         message = "<unprintable message>"
     name = type(error).__name__
-    return f"{name}: {shorten(message, _MAX_ERROR_CHARS)}" if message else name
+    return f"{name}: {shorten(message, _MAX_ERROR_CHARS, lines='words')}" if message else name
 
 
 def _shape_text(shape: Sequence[int | None], layout: str | None = None) -> str:

@@ -13,11 +13,13 @@ One concept per module:
 - `untrusted_files`: reading what a student or a sandbox produced (regular files only,
   bounded, never quoted).
 - `grade`: score one student's notebook, one result per exercise.
-- `batch`: grade a class in parallel (`rnn-course grade`).
+- `outcomes`: the grader's vocabulary: cell and exercise statuses, kernel faults, scores
+  and result rows, imported by every layer (`ExerciseStatus.ERROR`, never a bare `ERROR`).
+- `class_grading`: grade a class over any executor: this process, a local pool or a Dask
+  cluster (`rnn-course grade`, `--workers N`, `--dask ADDRESS`).
 - `assignment`: the notebooks that make up the assignment graded, and late work.
 - `zip_entries`: a zip archive read entry by entry, each bad entry refused on its own.
 - `submissions`: an LMS's "download all submissions" archive -> one folder per student.
-- `cluster`: grade a class on a Dask distributed cluster (`rnn-course grade --dask`).
 - `gradebook`: the grader's gradebooks: long and wide CSV, Gradescope's results.json.
 - `canvas`: the Canvas gradebook export in, an import file for this assignment out.
 - `moodle`: the Moodle grading worksheet filled in, by participant id.
@@ -38,12 +40,11 @@ from course_lib.grading.assign import (
     make_exercise,
     refresh_outputs,
 )
-from course_lib.grading.batch import grade_submissions
 from course_lib.grading.canvas import read_roster, write_canvas_csv
-from course_lib.grading.cluster import grade_on_dask
-from course_lib.grading.execute import CellRun, ExecutionConfig, run_notebook
+from course_lib.grading.class_grading import grade_submissions
+from course_lib.grading.execute import ExecutionConfig, run_notebook
 from course_lib.grading.feedback import results_table, student_feedback, write_feedback
-from course_lib.grading.grade import ExerciseResult, NotebookResult, grade_notebook
+from course_lib.grading.grade import grade_notebook
 from course_lib.grading.gradebook import write_csv, write_gradescope, write_wide_csv
 from course_lib.grading.moodle import read_worksheet, write_moodle_worksheet
 from course_lib.grading.notebook_format import (
@@ -53,6 +54,7 @@ from course_lib.grading.notebook_format import (
     validate,
     write_notebook,
 )
+from course_lib.grading.outcomes import CellRun, ExerciseResult, NotebookResult
 from course_lib.grading.submissions import unpack_archive
 
 __all__ = [
@@ -66,7 +68,6 @@ __all__ = [
     "NotebookResult",
     "assign",
     "grade_notebook",
-    "grade_on_dask",
     "grade_submissions",
     "make_exercise",
     "read_notebook",

@@ -36,7 +36,7 @@ from typing import Any
 import nbformat
 
 from course_lib.checks.contract import is_passed, parse_result_line, result_line
-from course_lib.grading.execute import OK, ExecutionConfig, run_notebook
+from course_lib.grading.execute import ExecutionConfig, run_notebook
 from course_lib.grading.notebook_format import (
     BEGIN_SOLUTION,
     CHECK,
@@ -57,6 +57,7 @@ from course_lib.grading.notebook_format import (
     validate,
     write_notebook,
 )
+from course_lib.grading.outcomes import CellStatus
 
 GENERATOR = "rnn-course assign"
 NOTE_GRADE_ID = "generated-note"
@@ -411,7 +412,7 @@ def refresh_outputs(
             run = runs[index]
             lines = [parse_result_line(line) for line in run.stdout.splitlines()]
             passing = [p for p in lines if p and p[0] == exercise and is_passed(p[1], p[2])]
-            if run.status == OK and passing:
+            if run.status == CellStatus.OK and passing:
                 text = result_line(exercise, passing[0][1], passing[0][2]) + "\n"
                 cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
                 cell.execution_count = code_number

@@ -20,8 +20,8 @@ import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
-from course_lib.grading.batch import find_submission, student_folders
-from course_lib.grading.grade import NotebookResult
+from course_lib.grading.class_grading import find_submission, student_folders
+from course_lib.grading.outcomes import NotebookResult
 
 
 def _as_name(notebook: str) -> str:

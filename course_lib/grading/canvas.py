@@ -45,7 +45,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.grading.grade import NotebookResult
 from course_lib.grading.gradebook import (
     ImportReport,
     by_student,
@@ -54,6 +53,7 @@ from course_lib.grading.gradebook import (
     points_text,
     safe_row,
 )
+from course_lib.grading.outcomes import NotebookResult
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 _ASSIGNMENT_HEADER = re.compile(r"^(?P<title>.*?)\s*\((?P<id>\d+)\)$")

@@ -28,22 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.grading.escaping import spreadsheet_cell
-from course_lib.grading.grade import (
-    CRASHED,
-    ERROR,
-    INVALID,
-    MISSING,
-    NOT_RUN,
-    PASSED,
-    STATUSES,
-    TIMEOUT,
-    ExerciseStatus,
-)
+from course_lib.grading.outcomes import ExerciseStatus
 from course_lib.grading.run_record import RunRecord
 from course_lib.grading.similarity import SimilarityResult, similar_pairs
 
 #: The statuses of an exercise that never reached a verdict on the student's answers.
-UNJUDGED = (ERROR, TIMEOUT, CRASHED, NOT_RUN, MISSING, INVALID)
+UNJUDGED = (
+    ExerciseStatus.ERROR,
+    ExerciseStatus.TIMEOUT,
+    ExerciseStatus.CRASHED,
+    ExerciseStatus.NOT_RUN,
+    ExerciseStatus.MISSING,
+    ExerciseStatus.INVALID,
+)
 
 CSV_COLUMNS = ("table", "notebook", "exercise", "item", "count", "of", "value", "detail")
 
@@ -83,7 +80,7 @@ class ExerciseSummary:
     @property
     def full_marks(self) -> int:
         """Students with every check passed."""
-        return self.statuses[PASSED]
+        return self.statuses[ExerciseStatus.PASSED]
 
 
 @dataclass
@@ -253,7 +250,7 @@ def report_rows(report: ClassReport) -> list[tuple]:
         for student, score in zip(report.students, e.scores, strict=True):
             rows.append(("exercise score", e.notebook, e.exercise, student, "", "", score,
                          e.max_points))  # fmt: skip
-        for status in STATUSES:
+        for status in ExerciseStatus:
             if e.statuses[status]:
                 rows.append(("status", e.notebook, e.exercise, str(status), e.statuses[status],
                              len(report.students), "", ""))  # fmt: skip

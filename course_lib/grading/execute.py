@@ -36,7 +36,6 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 import os
 import shutil
@@ -55,6 +54,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from course_lib.checks.contract import CHECKS_PACKAGE
+from course_lib.grading.notebook_format import read_notebook, write_notebook
+from course_lib.grading.outcomes import CellRun, CellStatus, KernelFault
 from course_lib.grading.result_file import (
     ResultFileError,
     read_result,
@@ -70,23 +71,13 @@ from course_lib.grading.sandbox import (
     run_command,
     sandbox_command,
 )
+from course_lib.validation import shorten
 
 # Exception name of the reply nbclient fabricates when a cell runs out of time.
 _TIMEOUT_ENAME = "CellTimeout"
 _MAX_ERROR_CHARS = 4_000
 
 
-class CellStatus(enum.StrEnum):
-    """What happened to one executed cell."""
-
-    OK = "ok"
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    DIED = "died"
-    NOT_RUN = "not-run"
-
-
-OK, ERROR, TIMEOUT, DIED, NOT_RUN = CellStatus
 # The files of a job in the grading folder's input (written by nbformat or json, never pickles).
 JOB_FILE, NOTEBOOK = "job.json", "notebook.ipynb"
 # Characters of a cell's printed output kept in the result (the grader only shows them).
@@ -153,29 +144,6 @@ class ExecutionConfig:
         return cls(**data)
 
 
-@dataclass
-class CellRun:
-    """What happened to one cell.
-
-    Args:
-        index: the cell's index in the executed notebook.
-        status: `"ok"`, `"error"`, `"timeout"`, `"died"` or `"not-run"`.
-        ename: the exception's name, for errors.
-        evalue: the exception's message (shortened), for errors.
-        stdout: what the cell printed (capped).
-        seconds: how long the cell ran.
-        detail: why a cell timed out, died or did not run.
-    """
-
-    index: int
-    status: CellStatus
-    ename: str = ""
-    evalue: str = ""
-    stdout: str = ""
-    seconds: float = 0.0
-    detail: str = ""
-
-
 def refresh_code(modules: Iterable[str]) -> str:
     """Return the hidden code that drops `modules` (and their submodules) from `sys.modules`."""
     names = tuple(sorted(set(modules)))
@@ -189,11 +157,6 @@ def refresh_code(modules: Iterable[str]) -> str:
         f"__rnn_course_refresh({names!r})\n"
         "del __rnn_course_refresh\n"
     )
-
-
-def _shorten(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _message_size(msg: Mapping[str, Any]) -> int:
@@ -243,9 +206,9 @@ class _GraderClient(NotebookClient):
         """nbclient's output hook: keep at most `max_output_chars` characters per cell."""
         if msg.get("msg_type") == "error":
             content = msg["content"]
-            content["evalue"] = _shorten(content.get("evalue", ""))
+            content["evalue"] = shorten(content.get("evalue", ""), _MAX_ERROR_CHARS)
             content["traceback"] = [
-                _shorten(line, 2_000) for line in content.get("traceback", [])[-20:]
+                shorten(line, 2_000) for line in content.get("traceback", [])[-20:]
             ]
             return super().output(outs, msg, display_id, cell_index)
         used = self._used.get(cell_index, 0)
@@ -327,9 +290,9 @@ class _Run:
         try:
             client.execute_cell(cell, index, store_history=store_history)
         except DeadKernelError:
-            return CellRun(index, DIED, seconds=time.monotonic() - start)
+            return CellRun(index, CellStatus.DIED, seconds=time.monotonic() - start)
         except CellTimeoutError:
-            return CellRun(index, TIMEOUT, seconds=time.monotonic() - start)
+            return CellRun(index, CellStatus.TIMEOUT, seconds=time.monotonic() - start)
         seconds = time.monotonic() - start
         stdout = "".join(
             str(out.get("text", ""))
@@ -340,10 +303,10 @@ class _Run:
         if content.get("status") == "error":
             ename = str(content.get("ename", ""))
             if ename == _TIMEOUT_ENAME:
-                return CellRun(index, TIMEOUT, stdout=stdout, seconds=seconds)
-            evalue = _shorten(content.get("evalue", ""))
-            return CellRun(index, ERROR, ename, evalue, stdout, seconds)
-        return CellRun(index, OK, stdout=stdout, seconds=seconds)
+                return CellRun(index, CellStatus.TIMEOUT, stdout=stdout, seconds=seconds)
+            evalue = shorten(content.get("evalue", ""), _MAX_ERROR_CHARS)
+            return CellRun(index, CellStatus.ERROR, ename, evalue, stdout, seconds)
+        return CellRun(index, CellStatus.OK, stdout=stdout, seconds=seconds)
 
     def _run_hidden(self, code: str, limit: float) -> CellRun:
         """Run `code` in the kernel as an invisible cell (not stored in the notebook)."""
@@ -353,47 +316,47 @@ class _Run:
         finally:
             self.nb.cells.pop()
 
-    def _run_cell(self, index: int) -> tuple[CellRun, str | None]:
+    def _run_cell(self, index: int) -> tuple[CellRun, KernelFault | None]:
         """Run cell `index` with all the grader's rules; return its outcome and any fault.
 
-        The fault is None, `"died"`, `"stuck"` (did not answer an interrupt) or
-        `"deadline"` (the notebook's time is up).
+        The fault is None or a `KernelFault`: `DIED`, `STUCK` (did not answer an
+        interrupt) or `DEADLINE` (the notebook's time is up).
         """
         cell = self.nb.cells[index]
         if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
-            return CellRun(index, OK), None
+            return CellRun(index, CellStatus.OK), None
         if index in self.refresh_before:
             remaining = self._remaining()
             if remaining <= 0:
-                return self._deadline_run(index), "deadline"
+                return self._deadline_run(index), KernelFault.DEADLINE
             refreshed = self._run_hidden(
                 refresh_code(self.config.check_modules), min(60.0, remaining)
             )
-            if refreshed.status == DIED:
+            if refreshed.status == CellStatus.DIED:
                 detail = "the kernel died while the grader reloaded the check modules"
-                return CellRun(index, DIED, detail=detail), DIED
-            if refreshed.status == TIMEOUT:
+                return CellRun(index, CellStatus.DIED, detail=detail), KernelFault.DIED
+            if refreshed.status == CellStatus.TIMEOUT:
                 detail = "the kernel hung while the grader reloaded the check modules"
-                return CellRun(index, TIMEOUT, detail=detail), "stuck"
-            if refreshed.status == ERROR:
+                return CellRun(index, CellStatus.TIMEOUT, detail=detail), KernelFault.STUCK
+            if refreshed.status == CellStatus.ERROR:
                 evalue = (
                     "the grader could not reload the check modules before this cell: "
                     f"{refreshed.ename}: {refreshed.evalue}"
                 )
-                return CellRun(index, ERROR, "GraderError", evalue), None
+                return CellRun(index, CellStatus.ERROR, "GraderError", evalue), None
         remaining = self._remaining()
         if remaining <= 0:
-            return self._deadline_run(index), "deadline"
+            return self._deadline_run(index), KernelFault.DEADLINE
         limited_by_deadline = remaining < self.config.cell_timeout
         run = self._execute(index, min(self.config.cell_timeout, remaining))
-        if run.status == DIED:
+        if run.status == CellStatus.DIED:
             run.detail = "the kernel died while running this cell"
-            return run, DIED
-        if run.status != TIMEOUT:
+            return run, KernelFault.DIED
+        if run.status != CellStatus.TIMEOUT:
             return run, None
         if limited_by_deadline:
             run.detail = self._deadline_detail()
-            return run, "deadline"
+            return run, KernelFault.DEADLINE
         run.detail = f"the cell ran longer than the {self.config.cell_timeout:g} s limit"
         # Is the kernel back? A probe with no output needs no long wait for IOPub messages.
         self.client.iopub_timeout, saved = 1, self.client.iopub_timeout
@@ -402,28 +365,28 @@ class _Run:
             probe = self._run_hidden("pass", grace)
         finally:
             self.client.iopub_timeout = saved
-        if probe.status == OK:
+        if probe.status == CellStatus.OK:
             return run, None
         run.detail += " and the kernel did not respond to the interrupt"
-        return run, "stuck"
+        return run, KernelFault.STUCK
 
     def _deadline_detail(self) -> str:
         return f"the notebook ran longer than its {self.config.notebook_timeout:g} s limit"
 
     def _deadline_run(self, index: int) -> CellRun:
-        return CellRun(index, TIMEOUT, detail=self._deadline_detail())
+        return CellRun(index, CellStatus.TIMEOUT, detail=self._deadline_detail())
 
     # -- the whole notebook ------------------------------------------------------------------
 
     def _mark_not_run(self, start: int, reason: str) -> None:
         for index in range(start, len(self.nb.cells)):
-            self.runs.setdefault(index, CellRun(index, NOT_RUN, detail=reason))
+            self.runs.setdefault(index, CellRun(index, CellStatus.NOT_RUN, detail=reason))
 
     def _replay(self, upto: int) -> str | None:
         """Re-run the cells before `upto` that ran fine (not the refreshed check cells)."""
         for index in range(upto):
             earlier = self.runs.get(index)
-            if earlier is None or earlier.status != OK or index in self.refresh_before:
+            if earlier is None or earlier.status != CellStatus.OK or index in self.refresh_before:
                 continue
             cell = self.nb.cells[index]
             if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
@@ -434,7 +397,7 @@ class _Run:
             saved = (cell.get("outputs"), cell.get("execution_count"))
             run = self._execute(index, min(self.config.cell_timeout, remaining))
             cell["outputs"], cell["execution_count"] = saved
-            if run.status in (DIED, TIMEOUT):
+            if run.status in (CellStatus.DIED, CellStatus.TIMEOUT):
                 return f"cell {index} {run.status} again while the grader restored the kernel"
         return None
 
@@ -465,16 +428,16 @@ class _Run:
                             fault_index = index
                             break
             except Exception as error:  # the kernel could not start, or nbclient broke
-                self._mark_not_run(start, f"not run: the kernel failed ({_shorten(error, 300)})")
+                self._mark_not_run(start, f"not run: the kernel failed ({shorten(error, 300)})")
                 break
             if fault is None:
                 break
             reason = {
-                DIED: f"the kernel died in cell {fault_index}",
-                "stuck": f"cell {fault_index} hung and the kernel was stopped",
-                "deadline": self._deadline_detail(),
+                KernelFault.DIED: f"the kernel died in cell {fault_index}",
+                KernelFault.STUCK: f"cell {fault_index} hung and the kernel was stopped",
+                KernelFault.DEADLINE: self._deadline_detail(),
             }[fault]
-            if fault == "deadline" or restarts >= self.config.max_restarts:
+            if fault == KernelFault.DEADLINE or restarts >= self.config.max_restarts:
                 self._mark_not_run(fault_index + 1, f"not run: {reason}")
                 break
             restarts += 1
@@ -534,7 +497,7 @@ def _validated_runs(data: Any, cells: int) -> list[CellRun]:
             value = run.get(key, "")
             if not isinstance(value, str):
                 raise ValueError(f"cell {index}: {key} is not text")
-            fields[key] = _shorten(value, limit)
+            fields[key] = shorten(value, limit)
         validated.append(CellRun(index, status, seconds=float(seconds), **fields))
     return validated
 
@@ -567,7 +530,7 @@ def execute_job(
         the student's code overwrote it), every cell is "not-run" with the reason.
     """
     env = dict(env or {})
-    nbformat.write(nb, folder.input / NOTEBOOK)
+    write_notebook(nb, folder.input / NOTEBOOK)
     job = {
         "config": config.to_json(),
         "refresh_before": sorted(set(refresh_before)),
@@ -596,10 +559,10 @@ def execute_job(
     except (ResultFileError, ValueError) as error:
         last = stderr.strip().splitlines()[-1:] or [f"exit code {code}"]
         reason = (
-            f"not run: the notebook's execution gave no valid result ({_shorten(error, 200)}; "
-            f"{_shorten(last[0], 300)})"
+            f"not run: the notebook's execution gave no valid result ({shorten(error, 200)}; "
+            f"{shorten(last[0], 300)})"
         )
-        return [CellRun(i, NOT_RUN, detail=reason) for i in range(len(nb.cells))]
+        return [CellRun(i, CellStatus.NOT_RUN, detail=reason) for i in range(len(nb.cells))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -615,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     if config.sandbox:
         config.limits.apply()
     shutil.copytree(source / "files", workdir, dirs_exist_ok=True)
-    nb = nbformat.read(source / NOTEBOOK, as_version=4)
+    nb = read_notebook(source / NOTEBOOK)
     runs = run_notebook(nb, workdir, config, refresh_before=job["refresh_before"])
     data = [dataclasses.asdict(run) for run in runs]
     for run in data:

@@ -19,13 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from course_lib.grading.escaping import markdown_block, markdown_inline, terminal_text
-from course_lib.grading.grade import PASSED, NotebookResult
+from course_lib.grading.outcomes import ExerciseStatus, NotebookResult
 from course_lib.grading.submissions import safe_folder_name
-
-
-def _first_line(text: str, width: int) -> str:
-    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
-    return line if len(line) <= width else line[: width - 3] + "..."
+from course_lib.validation import shorten
 
 
 def results_table(results: Sequence[NotebookResult], *, width: int = 100) -> str:
@@ -42,7 +38,7 @@ def results_table(results: Sequence[NotebookResult], *, width: int = 100) -> str
     for notebook in results:
         for r in notebook.results:
             points = f"{r.points:g}/{r.max_points:g}"
-            message = terminal_text(_first_line(r.message, width))
+            message = terminal_text(shorten(r.message, width, lines="first"))
             rows.append((notebook.notebook, r.exercise, points, r.status, message))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
@@ -78,13 +74,13 @@ def student_feedback(
         ]
         lines += ["| Exercise | Points | Status | Summary |", "| --- | --- | --- | --- |"]
         for r in notebook.results:
-            summary = markdown_inline(_first_line(r.message, 120)) if r.message else ""
+            summary = markdown_inline(shorten(r.message, 120, lines="first")) if r.message else ""
             lines.append(
                 f"| {r.exercise} | {r.points:g} / {r.max_points:g} | {r.status} | {summary} |"
             )
         lines.append("")
         for r in notebook.results:
-            if r.status != PASSED and r.message and "\n" in r.message.strip():
+            if r.status != ExerciseStatus.PASSED and r.message and "\n" in r.message.strip():
                 lines += [f"**Exercise {r.exercise}** ({r.status}):", ""]
                 lines += [*markdown_block(r.message.strip()), ""]
         if notebook.notes:

@@ -33,57 +33,44 @@ Introduced in Chapter 0 (Introduction and set-up), which explains how exercises 
 
 from __future__ import annotations
 
-import enum
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from course_lib.checks import withheld
-from course_lib.checks.contract import CHECKS_PACKAGE, PROBE_DIR_ENV, is_passed
+from course_lib.checks.contract import CHECKS_PACKAGE, PROBE_DIR_ENV
 from course_lib.checks.exercise import Case, ExerciseCheck
 from course_lib.checks.report import CheckOutcome
 from course_lib.checks.verdicts import ProbeError, exercise_of_check_cell, hand_inputs, judge
-from course_lib.grading.execute import (
-    CellRun,
-    CellStatus,
-    ExecutionConfig,
-    execute_job,
-)
+from course_lib.grading.execute import ExecutionConfig, execute_job
 from course_lib.grading.notebook_format import (
     MAX_NOTEBOOK_BYTES,
     Exercise,
     NotebookReadError,
+    grade_id,
     parse_notebook,
     read_notebook,
     source_text,
     validate,
 )
+from course_lib.grading.outcomes import (
+    CellRun,
+    CellStatus,
+    ExerciseResult,
+    ExerciseStatus,
+    NotebookResult,
+    score_checks,
+)
 from course_lib.grading.restore import Restored, restore
 from course_lib.grading.sandbox import SANDBOX_WORKDIR, GradingFolder
 from course_lib.grading.untrusted_files import UntrustedFileError, copy_regular_file, read_text
+from course_lib.validation import shorten
 
 # The probe folder, in the working copy (see course_lib.checks.contract).
 PROBE_DIR = ".rnn-course-probes"
 
-
-class ExerciseStatus(enum.StrEnum):
-    """The grade's status of one exercise, as written in the gradebooks."""
-
-    PASSED = "passed"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    CRASHED = "crashed"
-    NOT_RUN = "not-run"
-    MISSING = "missing"
-    INVALID = "invalid"
-
-
-PASSED, PARTIAL, FAILED, ERROR, TIMEOUT, CRASHED, NOT_RUN, MISSING, INVALID = ExerciseStatus
-STATUSES = tuple(ExerciseStatus)
 
 # Files of a student's folder never copied next to the notebook: code that could shadow
 # the modules the checks import (a `numpy.py` or a `course_lib/` package).
@@ -123,84 +110,9 @@ class ReleasedNotebook:
         path = Path(path)
         nb = read_notebook(path)
         exercises = tuple(validate(nb, str(path), regions=False))
-        by_grade_id = {
-            cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells
-        }
+        by_grade_id = {grade_id(cell): cell for cell in nb.cells}
         sources = {ex.id: source_text(by_grade_id[ex.check_grade_id]) for ex in exercises}
         return cls(path, nb, exercises, sources)
-
-
-@dataclass(frozen=True)
-class ExerciseResult:
-    """The grade of one exercise of one student.
-
-    Args:
-        student: the student's folder name.
-        notebook: the notebook's file name, e.g. `"04_lstm.ipynb"`.
-        exercise: the exercise id, e.g. `"4.2"`.
-        points: points earned, rounded to 2 decimals.
-        max_points: points the exercise is worth.
-        status: one of `STATUSES`.
-        message: why (the check's report, the error, the fault); empty when passed.
-        diagnoses: the ids of the typical mistakes the check diagnosed (`"no-tanh"`).
-        checks: one `CheckOutcome` per check when the answers were judged (which held, the
-            mistake diagnosed and the hint shown), for the class report; else empty.
-        solution: the student's solution cells of this exercise as submitted (hostile
-            text), for the class report's similarity pass; empty when none was read.
-    """
-
-    student: str
-    notebook: str
-    exercise: str
-    points: float
-    max_points: float
-    status: ExerciseStatus
-    message: str = ""
-    diagnoses: tuple[str, ...] = ()
-    checks: tuple[CheckOutcome, ...] = ()
-    solution: str = ""
-
-
-@dataclass
-class NotebookResult:
-    """The grades of one student's notebook, with remarks and timing.
-
-    Args:
-        student: the student's folder name.
-        notebook: the released notebook's file name.
-        results: one `ExerciseResult` per released exercise, in notebook order.
-        notes: remarks for the feedback (added cells dropped, edited cells restored...).
-        seconds: wall-clock time the grading took.
-        seed: the grading run's seed of the checks' inputs (None: the self-check's).
-        sandboxed: whether the notebook ran in the grading sandbox.
-        submitted: whether the student handed the notebook in (False: no file at all).
-        late: whether the LMS marked it late (`course_lib.grading.assignment`).
-    """
-
-    student: str
-    notebook: str
-    results: list[ExerciseResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    seed: int | None = None
-    sandboxed: bool = True
-    submitted: bool = True
-    late: bool = False
-
-    @property
-    def points(self) -> float:
-        """Points earned in this notebook."""
-        return round(sum(r.points for r in self.results), 2)
-
-    @property
-    def max_points(self) -> float:
-        """Points this notebook is worth."""
-        return round(sum(r.max_points for r in self.results), 2)
-
-
-def _shorten(text: str, limit: int = _MAX_MESSAGE_CHARS) -> str:
-    text = str(text).strip()
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _error_text(run: CellRun) -> str:
@@ -263,31 +175,49 @@ def score_exercise(
     """
     missing = [gid for gid in exercise.solution_grade_ids if gid in restored.missing]
     if missing:
-        return 0.0, MISSING, "; ".join(f"solution cell {gid} missing" for gid in missing), (), ()
+        return (
+            0.0,
+            ExerciseStatus.MISSING,
+            "; ".join(f"solution cell {gid} missing" for gid in missing),
+            (),
+            (),
+        )
     solution_runs = [
         (gid, runs[restored.solution_cells[gid]]) for gid in exercise.solution_grade_ids
     ]
     for gid, run in solution_runs:
         if run.status == CellStatus.DIED:
             why = f"solution cell {gid}: {run.detail} (os._exit, a crash or out of memory?)"
-            return 0.0, CRASHED, why, (), ()
+            return 0.0, ExerciseStatus.CRASHED, why, (), ()
         if run.status == CellStatus.TIMEOUT:
-            return 0.0, TIMEOUT, f"solution cell {gid}: {run.detail}", (), ()
+            return 0.0, ExerciseStatus.TIMEOUT, f"solution cell {gid}: {run.detail}", (), ()
     check = runs[restored.check_cells[exercise.id]]
     if check.status == CellStatus.TIMEOUT:
-        return 0.0, TIMEOUT, f"check cell: {check.detail} (an endless loop?)", (), ()
+        return 0.0, ExerciseStatus.TIMEOUT, f"check cell: {check.detail} (an endless loop?)", (), ()
     if check.status == CellStatus.DIED:
         why = f"check cell: {check.detail} (os._exit, a crash or out of memory?)"
-        return 0.0, CRASHED, why, (), ()
+        return 0.0, ExerciseStatus.CRASHED, why, (), ()
     if check.status == CellStatus.NOT_RUN:
-        return 0.0, NOT_RUN, check.detail or "not run", (), ()
+        return 0.0, ExerciseStatus.NOT_RUN, check.detail or "not run", (), ()
     if plan.check is None:
-        return 0.0, ERROR, _shorten(plan.error), (), ()
+        return (
+            0.0,
+            ExerciseStatus.ERROR,
+            shorten(str(plan.error).strip(), _MAX_MESSAGE_CHARS),
+            (),
+            (),
+        )
     try:
         verdict = judge(plan.check, plan.cases, probe_dir)
     except ProbeError as error:
         if check.status == CellStatus.OK:
-            return 0.0, ERROR, _shorten(f"the check could not be judged: {error}"), (), ()
+            return (
+                0.0,
+                ExerciseStatus.ERROR,
+                shorten(f"the check could not be judged: {error}", _MAX_MESSAGE_CHARS),
+                (),
+                (),
+            )
         context = [
             f"solution cell {gid} raised {_error_text(run)}"
             for gid, run in solution_runs
@@ -296,12 +226,17 @@ def score_exercise(
         message = f"the check raised {_error_text(check)}"
         if context:
             message += " (" + "; ".join(context) + ")"
-        return 0.0, ERROR, _shorten(message), (), ()
-    if is_passed(verdict.passed, verdict.total):
-        return exercise.points, PASSED, "", (), verdict.checks
-    points = round(exercise.points * verdict.passed / verdict.total, 2) if verdict.total else 0.0
-    status = PARTIAL if verdict.passed else FAILED
-    return points, status, _shorten(verdict.message), verdict.diagnoses, verdict.checks
+        return 0.0, ExerciseStatus.ERROR, shorten(message.strip(), _MAX_MESSAGE_CHARS), (), ()
+    points, status = score_checks(exercise.points, verdict.passed, verdict.total)
+    if status == ExerciseStatus.PASSED:
+        return points, status, "", (), verdict.checks
+    return (
+        points,
+        status,
+        shorten(verdict.message.strip(), _MAX_MESSAGE_CHARS),
+        verdict.diagnoses,
+        verdict.checks,
+    )
 
 
 def solution_text(restored: Restored, exercise: Exercise) -> str:
@@ -376,7 +311,7 @@ def grade_notebook(
     )
     if submission is None:
         result.results = _rows(
-            student, name, exercises, MISSING, missing_reason or f"{name} not found"
+            student, name, exercises, ExerciseStatus.MISSING, missing_reason or f"{name} not found"
         )
         return result
     submission = Path(submission)
@@ -390,7 +325,7 @@ def grade_notebook(
     except NotebookReadError as error:
         submitted, message = None, str(error)
     if submitted is None:
-        result.results = _rows(student, name, exercises, INVALID, message)
+        result.results = _rows(student, name, exercises, ExerciseStatus.INVALID, message)
         result.seconds = time.monotonic() - start
         return result
     restored = restore(release.nb, submitted)

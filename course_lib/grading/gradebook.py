@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.grading.escaping import spreadsheet_cell
-from course_lib.grading.grade import PASSED, NotebookResult
+from course_lib.grading.outcomes import ExerciseStatus, NotebookResult
+from course_lib.validation import shorten
 
 CSV_COLUMNS = (
     "student",
@@ -51,11 +52,6 @@ CSV_COLUMNS = (
 )
 _MAX_CSV_MESSAGE = 1_000
 _ENCODING = "utf-8-sig"
-
-
-def _one_line(text: str, limit: int = _MAX_CSV_MESSAGE) -> str:
-    text = " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def points_text(value: float) -> str:
@@ -143,7 +139,7 @@ def write_csv(results: Sequence[NotebookResult], path: str | Path) -> None:
                     points_text(r.points),
                     points_text(r.max_points),
                     r.status,
-                    _one_line(r.message),
+                    shorten(r.message, _MAX_CSV_MESSAGE, lines="join"),
                     sandbox_text(notebook),
                     "" if notebook.seed is None else notebook.seed,
                     "late" if notebook.late else "",
@@ -211,7 +207,7 @@ def gradescope_results(results: Sequence[NotebookResult]) -> dict:
                     "name": f"{r.notebook}: Exercise {r.exercise}",
                     "score": r.points,
                     "max_score": r.max_points,
-                    "status": "passed" if r.status == PASSED else "failed",
+                    "status": "passed" if r.status == ExerciseStatus.PASSED else "failed",
                     "output": r.status if not r.message else f"{r.status}: {r.message}",
                 }
             )

@@ -36,7 +36,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib.grading.grade import NotebookResult
 from course_lib.grading.gradebook import (
     ImportReport,
     by_student,
@@ -44,6 +43,7 @@ from course_lib.grading.gradebook import (
     open_csv,
     points_text,
 )
+from course_lib.grading.outcomes import NotebookResult
 
 _PARTICIPANT = re.compile(r"(\d+)\s*$")
 

@@ -45,6 +45,7 @@ from course_lib.grading.notebook_format import (
     source_text,
     upgrade_grade_id,
 )
+from course_lib.validation import shorten
 
 _DEF_LINE = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
 # Tools a solution cell hardly needs but tampering does; their use is noted for review.
@@ -82,11 +83,6 @@ def defined_names(source: str) -> set[str]:
         return set(_DEF_LINE.findall(source))
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return {node.name for node in tree.body if isinstance(node, kinds)}
-
-
-def _preview(source: str) -> str:
-    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return first if len(first) <= 50 else first[:47] + "..."
 
 
 def _clean_copy(cell: Mapping[str, Any]) -> nbformat.NotebookNode:
@@ -169,7 +165,7 @@ def restore(release: Mapping[str, Any], submission: Mapping[str, Any]) -> Restor
         nb.cells.append(new)
 
     extra = [
-        f"cell {index} (`{_preview(source_text(cell))}`)"
+        f"cell {index} (`{shorten(source_text(cell), 50, lines='first')}`)"
         if source_text(cell).strip()
         else f"cell {index} (empty)"
         for index, cell in enumerate(student_cells)

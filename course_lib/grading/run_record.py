@@ -20,13 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.checks.report import CheckOutcome
-from course_lib.grading.grade import (
-    ExerciseResult,
-    ExerciseStatus,
-    NotebookResult,
-    ReleasedNotebook,
-)
+from course_lib.grading.grade import ReleasedNotebook
 from course_lib.grading.notebook_format import source_text
+from course_lib.grading.outcomes import ExerciseResult, ExerciseStatus, NotebookResult
 
 FORMAT = "rnn-course grading run"
 VERSION = 1
