@@ -98,9 +98,10 @@ def render(section: dict[str, Any], when: str) -> str:
         "\n## Chapter 10: digit error rate per seed and per held-out speaker\n\n"
         f"{when} `bench.speech`: the chapter's experiment (`course_lib.speech.run_speech`), "
         f"a {budget['units']}-unit bidirectional GRU with CTC on log-mel features, "
-        f"{budget['n_train']} training utterances of five speakers, {budget['epochs']} "
-        f"epochs, batches of {budget['batch_size']}, Adam {budget['lr']}; tested on "
-        f"{budget['n_test']} utterances (2 to 7 digits) of the sixth speaker; beam width "
+        f"{budget['n_train']} training utterances (2 to {budget['max_digits']} digits) of five "
+        f"speakers, {budget['stack']} frames per step, input dropout {budget['dropout']}, "
+        f"{budget['epochs']} epochs, batches of {budget['batch_size']}, Adam {budget['lr']}; "
+        f"tested on {budget['n_test']} utterances (2 to 7 digits) of the sixth speaker; beam width "
         f"{budget['beam_width']}.\n\n"
         "Per seed, held-out speaker theo:\n\n"
         + _table(header, rows(section["per_seed"]))

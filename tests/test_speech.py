@@ -24,6 +24,16 @@ def test_features_stack_frames_into_steps():
         speech_features(audio, stack=0)
 
 
+def test_centred_features_ignore_a_constant_gain():
+    x = np.random.default_rng(0).standard_normal(4000).astype(np.float32)  # loud noise
+    centred = speech_features([x, 3.0 * x], stack=2)
+    bands = centred[0].reshape(-1, 40)  # (frames, 40): the stacked frames one by one
+    assert np.abs(bands.mean(axis=0)).max() < 1e-4  # each band's mean over the utterance is 0
+    np.testing.assert_allclose(centred[0], centred[1], atol=1e-3)  # the gain is a shift
+    raw = speech_features([x, 3.0 * x], stack=2, centre=False)
+    np.testing.assert_allclose(raw[1] - raw[0], np.log(9.0), atol=1e-3)
+
+
 def test_model_gives_logits_per_step_and_ignores_padding():
     model = build_ctc_model(units=8, features=12)
     rng = np.random.default_rng(0)
@@ -61,6 +71,11 @@ def test_training_lowers_the_ctc_loss():
     model = build_ctc_model(units=16)
     history = train_ctc_model(model, features, data.labels, epochs=4, batch_size=16, lr=1e-2)
     assert len(history) == 4 and history[-1] < 0.8 * history[0]
+
+
+def test_bad_dropout_is_named():
+    with pytest.raises(ValueError, match="`dropout` must be in"):
+        build_ctc_model(4, 12, dropout=1.0)
 
 
 def test_mismatched_labels_are_named():
