@@ -25,6 +25,7 @@ __all__ = [
     "independent_windows",
     "keras_layers",
     "keras_model",
+    "model_checks",
     "seed_everything",
     "train_and_forecast",
 ]
@@ -178,6 +179,42 @@ def independent_windows(
     return X.astype(np.float32), y.astype(np.float32)
 
 
+def model_checks(layer_types: Sequence[str]) -> list[Check]:
+    """The checks of a returned model: a `keras.Model` (the probe's summary says
+    `is_model`) holding at least one layer of `layer_types` (e.g. `("LSTM", "GRU")`).
+
+    Args:
+        layer_types: class names of the recurrent layers the model may use.
+
+    Returns:
+        Two `Expect` checks of the answer part `"model"`.
+    """
+
+    def is_model(summary):
+        if summary.get("is_model") is True:
+            return None
+        return f"the function should return the trained keras.Model; got {summary.get('type')}."
+
+    def has_layer(summary):
+        kinds = [str(kind) for kind in summary.get("layers", [])]
+        if any(kind in layer_types for kind in kinds):
+            return None
+        return (
+            f"the model should contain a keras.layers.{' or '.join(layer_types)} layer; its "
+            f"layers are: {', '.join(kinds) or 'none'}."
+        )
+
+    return [
+        Expect(is_model, of="model", name="the model", hint="end with `return model`."),
+        Expect(
+            has_layer,
+            of="model",
+            name="its recurrent layer",
+            hint="this exercise is about recurrent layers: build the model around one.",
+        ),
+    ]
+
+
 def forecasting_case(
     ex,
     name: str,
@@ -211,20 +248,6 @@ def forecasting_case(
     persistence = baselines.persistence_forecast(X_test, horizon)
     base = baselines.mse(y_test, persistence)
 
-    def is_model(summary):
-        if summary.get("is_model") is True:
-            return None
-        return f"the function should return the trained keras.Model; got {summary.get('type')}."
-
-    def has_layer(summary):
-        kinds = [str(kind) for kind in summary.get("layers", [])]
-        if any(kind in layer_types for kind in kinds):
-            return None
-        return (
-            f"the model should contain a keras.layers.{' or '.join(layer_types)} layer; its "
-            f"layers are: {', '.join(kinds) or 'none'}."
-        )
-
     def mse_ratio(forecasts, last_step: bool = False):
         got = np.asarray(forecasts, dtype=float)
         want, base_line = (y_test, base) if not last_step else (y_test[:, -1], None)
@@ -244,13 +267,7 @@ def forecasting_case(
     shape_hint = f"end the model with keras.layers.Dense({horizon}) after the recurrent layer."
     name = f"model(X_test) for X_test {X_test.shape}"
     checks: list[Check] = [
-        Expect(is_model, of="model", name="the model", hint="end with `return model`."),
-        Expect(
-            has_layer,
-            of="model",
-            name="its recurrent layer",
-            hint="this exercise is about recurrent layers: build the model around one.",
-        ),
+        *model_checks(layer_types),
         Shape((len(X_test), horizon), of="forecasts", name=name, layout="(batch, horizon)",
               hint=shape_hint),
         Finite(of="forecasts", name="model(X_test)", hint="lower the learning rate."),

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from course_lib import datasets, seq2seq
-from course_lib.checks.common import keras_layers, seed_everything
+from course_lib.checks.common import keras_layers, model_checks, seed_everything
 from course_lib.checks.exercise import Expect, Finite, Keys, Shape, exercise, runs_in_notebook
 from course_lib.datasets.spoken import START, TARGET_TOKENS, decode_target
 
@@ -52,20 +52,6 @@ def _model_checks(*, need_attention: bool = False) -> list:
     """The checks of the returned model: a `keras.Model` with a recurrent layer (and
     an attention layer), trained within `TRAIN_SECONDS`."""
 
-    def is_model(summary):
-        if summary.get("is_model") is True:
-            return None
-        return f"the function should return the trained keras.Model; got {summary.get('type')}."
-
-    def has_layer(summary):
-        kinds = [str(kind) for kind in summary.get("layers", [])]
-        if any(kind in _RECURRENT for kind in kinds):
-            return None
-        return (
-            f"the model should contain a keras.layers.{' or '.join(_RECURRENT)} layer; its "
-            f"layers are: {', '.join(kinds) or 'none'}."
-        )
-
     def has_attention(summary):
         kinds = [str(kind) for kind in summary.get("layers", [])]
         if any("Attention" in kind for kind in kinds):
@@ -85,15 +71,7 @@ def _model_checks(*, need_attention: bool = False) -> list:
             "seconds."
         )
 
-    checks = [
-        Expect(is_model, of="model", name="the model", hint="end with `return model`."),
-        Expect(
-            has_layer,
-            of="model",
-            name="its recurrent layer",
-            hint="this project is about recurrent networks: build the model around one.",
-        ),
-    ]
+    checks = model_checks(_RECURRENT)
     if need_attention:
         checks.append(
             Expect(
