@@ -240,12 +240,14 @@ def test_render_writes_the_class_report_section():
 
 @pytest.mark.slow
 def test_the_generated_class_hides_copies_the_report_finds(tmp_path):
-    from bench.class_report import make_class_record
+    from bench.class_report import EXERCISES, NOTEBOOK, make_class_record
     from course_lib.grading.class_report import class_report
+    from course_lib.grading.grade import ReleasedNotebook
     from course_lib.grading.run_record import read_run_record
 
     counts = make_class_record(100, tmp_path / "run.json")
-    assert counts == {"students": 100, "exercises": 4, "planted_copies": 1}
+    exercises = len(ReleasedNotebook.read(EXERCISES / NOTEBOOK).exercises)
+    assert counts == {"students": 100, "exercises": exercises, "planted_copies": 1}
     found = class_report(read_run_record(tmp_path / "run.json")).similarity
     pairs = {(p.first, p.second) for result in found for p in result.pairs}
     assert pairs == {("student098", "student099")}
