@@ -61,7 +61,7 @@ lint: $(STAMP)
 
 # The unit tests and every module's doctests (pyproject.toml collects both).
 unit: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest -m "not browser and not built_book"
+	MPLBACKEND=Agg $(PY) -m pytest -m "not browser and not built_book" --durations=30
 
 # The fast loop between commits: what `unit` runs, less the tests marked slow (they train
 # models, run notebooks or start kernels), and the linter first.

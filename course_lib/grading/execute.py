@@ -180,7 +180,12 @@ class _ThisPythonKernelManager(AsyncKernelManager):
                 name="rnn-course",
                 display_name="Python 3 (rnn-course grader)",
                 language="python",
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                argv=[
+                    *(sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"),
+                    # No SQLite history: its thread's "database or disk is full" lands in
+                    # a cell's output when the student fills the sandbox's /tmp.
+                    "--HistoryManager.enabled=False",
+                ],
             )
         return self._kernel_spec
 
