@@ -81,8 +81,11 @@ def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
         tmp_path / "grader" / "course_lib", [c.function for c in cells]
     )
     run_kernel(stem, tmp_path, "probe", SEEDS, package)
-    run_kernel(stem, tmp_path, "patched", SEEDS[:1], package)
-    selfcheck = run_kernel(stem, tmp_path, "selfcheck", [], None)
+    if all(cell.fixed_by_nature for cell in cells):  # a project: (c) is all there is, and
+        selfcheck = {}  # each kernel would train the notebook's models again for nothing
+    else:
+        run_kernel(stem, tmp_path, "patched", SEEDS[:1], package)
+        selfcheck = run_kernel(stem, tmp_path, "selfcheck", [], None)
 
     def score(submission: str, cell, seed: int) -> int:
         folder = tmp_path / submission / str(seed)
@@ -113,7 +116,7 @@ def test_grading_verdicts_cannot_be_forged(stem, tmp_path):
                 lookup,
             )
         )
-    if not table:  # only exercises fixed by nature (a project): (c) is all there is
+    if not table:
         return
     self_wrong = sum(row[2] for row in table)
     self_patched = sum(row[3] for row in table)
