@@ -112,3 +112,40 @@ def test_log_mel_features_of_decoded_clips_are_close_to_the_originals():
     ]
     assert 0.07 < np.mean(differences) < 0.085
     assert np.max(differences) < 0.7
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    "FSDD_RECORDINGS" not in os.environ,
+    reason="set FSDD_RECORDINGS to the recordings/ folder of a checkout of the source",
+)
+def test_a_classifier_is_as_accurate_on_decoded_clips_as_on_the_originals():
+    """What the 8-bit storage costs in accuracy: chapter 10b's single-clip baseline (pooled
+    log-mel, logistic regression) trained and tested on the originals, then on the decoded
+    clips, each of the six speakers held out in turn."""
+    from sklearn.linear_model import LogisticRegression
+
+    from course_lib import segmentation
+    from course_lib.spectrogram import log_mel_spectrogram
+
+    rows = fsdd_module.read_recordings(Path(os.environ["FSDD_RECORDINGS"]))
+    data = load_fsdd()
+
+    def pooled(waves):  # (clips, 320)
+        return np.stack(
+            [segmentation.pool_segment(log_mel_spectrogram(np.float64(w))) for w in waves]
+        )
+
+    features = {"16-bit": pooled([w for *_, w in rows]), "mu-law": pooled(data.clips)}
+    accuracy = {name: [] for name in features}
+    for speaker in range(len(FSDD_SPEAKERS)):
+        train, test = data.speaker != speaker, data.speaker == speaker
+        for name, x in features.items():
+            mean, std = x[train].mean(axis=0), x[train].std(axis=0) + 1e-8
+            model = LogisticRegression(C=0.1, max_iter=500)
+            model.fit((x[train] - mean) / std, data.digit[train])
+            accuracy[name].append(model.score((x[test] - mean) / std, data.digit[test]))
+    cost = np.array(accuracy["16-bit"]) - np.array(accuracy["mu-law"])  # (6,) per speaker
+    print("held-out accuracy, 16-bit / mu-law:", accuracy, "cost:", cost)
+    assert abs(cost.mean()) < 0.01, cost  # measured: 0.003 (mean), 0.650 -> 0.647
+    assert np.abs(cost).max() < 0.03, cost  # measured: -0.016 to +0.012 (8 clips of 500)
