@@ -99,6 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--class-size", type=int, default=50, help="submissions to grade")
     parser.add_argument(
+        "--cluster-fixtures",
+        action="store_true",
+        help="the cluster section grades the grading tests' NumPy-only fixture notebooks "
+        "(tests/fixtures/grading) instead of the course's, so that it times the grading "
+        "machinery rather than TensorFlow",
+    )
+    parser.add_argument(
+        "--cluster-repeats", type=int, default=1, help="gradings of the class each way, interleaved"
+    )
+    parser.add_argument(
         "--report-class-size", type=int, default=500, help="students of the class report's class"
     )
     parser.add_argument(
@@ -149,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
 
             results["class_report"] = class_report.measure(args.report_class_size)
         elif section == "cluster":
-            results["cluster"] = __import__("bench.cluster").cluster.measure(args.class_size)
+            from bench import cluster
+
+            results["cluster"] = cluster.measure(
+                args.class_size, fixtures=args.cluster_fixtures, repeats=args.cluster_repeats
+            )
         elif section == "quality":
             from bench import ch8, quality
 

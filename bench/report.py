@@ -123,7 +123,19 @@ def _cluster(cluster: dict[str, Any], when: str) -> str:
         f"\n## Grading on Dask\n\n{when} {cluster['class_size']} submissions of "
         f"{', '.join(f'`{n}`' for n in cluster['notebooks'])}, graded with "
         f"{cluster['workers']} workers by the local pool and by a Dask LocalCluster on "
-        "127.0.0.1, in the same run.\n\n"
+        "127.0.0.1, in the same run"
+        + (
+            " (the grading tests' NumPy-only fixture notebooks, so that the time is the "
+            "grading machinery's rather than TensorFlow's)"
+            if cluster.get("fixtures")
+            else ""
+        )
+        + (
+            f", {len(cluster['local_runs'])} times each way, interleaved; medians shown"
+            if len(cluster.get("local_runs", [])) > 1
+            else ""
+        )
+        + ".\n\n"
         + _table(
             ["way", "whole class", "per submission"],
             [

@@ -117,6 +117,32 @@ def test_bench_fails_when_a_section_misses_a_notebook_of_the_book(monkeypatch, c
     assert bench_main.complain_about_incomplete_sections(SAMPLE) == 0
 
 
+def test_the_cluster_section_can_grade_the_fixtures_and_says_so(monkeypatch):
+    from bench import __main__ as bench_main
+    from bench import cluster
+
+    asked, written = {}, {}
+
+    def measure(size, workers=2, notebooks=cluster.NOTEBOOKS, *, fixtures=False, repeats=1):
+        asked.update(size=size, fixtures=fixtures, repeats=repeats)
+        return {"class_size": size, "notebooks": ["01_basics.ipynb"], "workers": workers,
+                "fixtures": fixtures, "local_seconds": 50.0, "dask_seconds": 55.0,
+                "local_runs": [50.0, 51.0], "dask_runs": [55.0, 54.0], "ratio": 1.1,
+                "seconds_per_submission_local": 0.25, "seconds_per_submission_dask": 0.275,
+                "gradebooks_equal": True}  # fmt: skip
+
+    monkeypatch.setattr(cluster, "measure", measure)
+    monkeypatch.setattr(bench_main, "write", lambda results: written.update(results))
+    base = ["--only", "cluster", "--class-size", "7"]
+    bench_main.main([*base, "--cluster-fixtures", "--cluster-repeats", "2"])
+    assert asked == {"size": 7, "fixtures": True, "repeats": 2}
+    text = report.render({**SAMPLE, "cluster": written["cluster"]})
+    assert "7 submissions of `01_basics.ipynb`" in text
+    assert "NumPy-only fixture notebooks" in text and "2 times each way, interleaved" in text
+    bench_main.main(base)  # the course's notebooks, one run each way
+    assert asked == {"size": 7, "fixtures": False, "repeats": 1}
+
+
 def test_each_section_is_stamped_with_its_commit():
     from bench.__main__ import current_commit
 
