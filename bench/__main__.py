@@ -99,14 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--class-size", type=int, default=50, help="submissions to grade")
     parser.add_argument(
-        "--cluster-fixtures",
-        action="store_true",
-        help="the cluster section grades the grading tests' NumPy-only fixture notebooks "
-        "(tests/fixtures/grading) instead of the course's, so that it times the grading "
-        "machinery rather than TensorFlow",
+        "--cluster-class-size", type=int, default=200, help="submissions the cluster section grades"
     )
     parser.add_argument(
-        "--cluster-repeats", type=int, default=1, help="gradings of the class each way, interleaved"
+        "--cluster-notebooks",
+        choices=["fixtures", "course"],
+        default="fixtures",
+        help="what the cluster section's class hands in: the grading tests' NumPy-only fixture "
+        "notebooks (tests/fixtures/grading; the default, so that it times the grading machinery "
+        "rather than TensorFlow, and a class of 200 takes minutes, not hours) or the course's",
+    )
+    parser.add_argument(
+        "--cluster-repeats", type=int, default=2, help="gradings of the class each way, interleaved"
     )
     parser.add_argument(
         "--report-class-size", type=int, default=500, help="students of the class report's class"
@@ -162,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             from bench import cluster
 
             results["cluster"] = cluster.measure(
-                args.class_size, fixtures=args.cluster_fixtures, repeats=args.cluster_repeats
+                args.cluster_class_size,
+                fixtures=args.cluster_notebooks == "fixtures",
+                repeats=args.cluster_repeats,
             )
         elif section == "quality":
             from bench import ch8, quality

@@ -1,6 +1,6 @@
 """Grading through Dask: a class graded with the local pool and through a Dask LocalCluster.
 
-Issue 11, item 6. The class (default 200 submissions) is made of copies of several solution
+Issue 11, item 6. The class (default 200 submissions) is made of copies of solution
 notebooks and broken variants of them (`bench.grading.make_class`: unsolved copies, invalid
 JSON, kernels that die), one notebook per student, spread over the notebooks in turn. In the
 same run it is graded twice with the same number of workers: by `grade_submissions`
@@ -16,7 +16,8 @@ Measured differences to keep in mind: Dask's nanny starts its workers with
 (`distributed.nanny.pre-spawn-environ`), which the kernels inherit, while the local pool
 leaves them unset; and the local pool starts its processes afresh for every class.
 
-    python -m bench --only cluster --class-size 200
+    python -m bench --only cluster      # 200 fixture submissions, twice each way
+    python -m bench --only cluster --cluster-notebooks course --cluster-class-size 50
     python -m bench.cluster --size 12 --fixtures        # a small proof on the test fixtures
 """
 

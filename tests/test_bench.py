@@ -117,7 +117,7 @@ def test_bench_fails_when_a_section_misses_a_notebook_of_the_book(monkeypatch, c
     assert bench_main.complain_about_incomplete_sections(SAMPLE) == 0
 
 
-def test_the_cluster_section_can_grade_the_fixtures_and_says_so(monkeypatch):
+def test_the_cluster_section_grades_200_fixture_submissions_by_default_and_says_so(monkeypatch):
     from bench import __main__ as bench_main
     from bench import cluster
 
@@ -133,13 +133,13 @@ def test_the_cluster_section_can_grade_the_fixtures_and_says_so(monkeypatch):
 
     monkeypatch.setattr(cluster, "measure", measure)
     monkeypatch.setattr(bench_main, "write", lambda results: written.update(results))
-    base = ["--only", "cluster", "--class-size", "7"]
-    bench_main.main([*base, "--cluster-fixtures", "--cluster-repeats", "2"])
-    assert asked == {"size": 7, "fixtures": True, "repeats": 2}
+    bench_main.main(["--only", "cluster"])  # the class: 200, the fixtures, twice
+    assert asked == {"size": 200, "fixtures": True, "repeats": 2}
     text = report.render({**SAMPLE, "cluster": written["cluster"]})
-    assert "7 submissions of `01_basics.ipynb`" in text
+    assert "200 submissions of `01_basics.ipynb`" in text
     assert "NumPy-only fixture notebooks" in text and "2 times each way, interleaved" in text
-    bench_main.main(base)  # the course's notebooks, one run each way
+    course = ["--cluster-notebooks", "course", "--cluster-class-size", "7"]
+    bench_main.main(["--only", "cluster", *course, "--cluster-repeats", "1"])
     assert asked == {"size": 7, "fixtures": False, "repeats": 1}
 
 
