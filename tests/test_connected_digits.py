@@ -1,19 +1,9 @@
 """Connected-digit utterances: labelled by their digits, seeded, speakers never mixed."""
 
-import doctest
-import importlib
-
 import numpy as np
 import pytest
 
 from course_lib.datasets import FSDD_SPEAKERS, connected_digits, load_fsdd, split_speakers
-
-
-def test_docstring_examples_run():
-    # `course_lib.datasets.connected_digits` is also the function's name in the package.
-    result = doctest.testmod(importlib.import_module("course_lib.datasets.connected_digits"))
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_utterances_hold_2_to_7_digits_and_are_seeded():

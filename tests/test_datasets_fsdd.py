@@ -1,6 +1,5 @@
 """The Free Spoken Digit Dataset shipped in the package: complete, labelled, faithful."""
 
-import doctest
 import os
 from pathlib import Path
 
@@ -16,12 +15,6 @@ from course_lib.datasets.fsdd import (
     mu_law_decode,
     mu_law_encode,
 )
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(fsdd_module, extraglobs={"np": np})
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_the_file_is_shipped_small_with_its_licence():
