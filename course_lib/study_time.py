@@ -26,9 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from course_lib.exercise_index import exercise_index
+from course_lib.grading.notebook_format import read_notebook, write_notebook
 
 __all__ = [
     "ASSIGNMENTS",
@@ -182,7 +181,7 @@ def estimate(
     points = chapter_points(solutions)
     times = []
     for path in paths:
-        cells = nbformat.read(path, as_version=4).cells
+        cells = read_notebook(path).cells
         words = sum(_markdown_words(c) for c in cells if c.cell_type == "markdown")
         code = sum(c.cell_type == "code" for c in cells)
         chapter = int(_STEM.match(path.name)["chapter"])
@@ -346,7 +345,7 @@ def insert_lines(
     changed = []
     for time in times:
         path = book / f"{time.stem}.ipynb"
-        notebook = nbformat.read(path, as_version=4)
+        notebook = read_notebook(path)
         cell = next((c for c in notebook.cells if c.cell_type == "markdown"), None)
         lines = cell.source.splitlines() if cell is not None else []
         heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
@@ -363,7 +362,7 @@ def insert_lines(
         if source != cell.source:
             if not check:
                 cell.source = source
-                nbformat.write(notebook, path)
+                write_notebook(notebook, path)
             changed.append(time.stem)
     return changed
 
