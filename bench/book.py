@@ -68,7 +68,14 @@ def chapter_seconds(cache_dir: Path = CACHE) -> dict[str, float]:
 
 
 def build_env() -> dict[str, str]:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", MPLBACKEND="Agg")
+    """The environment of the book builds and of `make test` that the bench times.
+
+    As `make` runs them: TensorFlow quiet, and no `MPLBACKEND`, even when the caller has
+    one. A kernel that inherits `MPLBACKEND=Agg` shows no figure, so a build would skip
+    rendering them (and `make test`'s browser test would find the pages without images).
+    """
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("MPLBACKEND", None)
     return env
 
 

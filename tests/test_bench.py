@@ -6,7 +6,7 @@ import pytest
 
 from bench import report
 from bench.__main__ import RESULTS_JSON, RESULTS_MD
-from bench.book import chapter_seconds
+from bench.book import build_env, chapter_seconds
 from bench.grading import SOLUTIONS, make_class
 from bench.timing import run_command, summarise
 
@@ -168,6 +168,15 @@ def test_run_command_reports_a_failing_command():
 def test_chapter_seconds_needs_a_built_book(tmp_path):
     with pytest.raises(FileNotFoundError, match="build the book first"):
         chapter_seconds(tmp_path / "missing")
+
+
+def test_the_timed_builds_render_figures_as_make_does(monkeypatch):
+    # MPLBACKEND=Agg in a kernel's environment hides every figure: the builds the bench
+    # timed until 2026-12-07 rendered none, and its `make test` failed the browser test.
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    env = build_env()
+    assert "MPLBACKEND" not in env
+    assert env["TF_CPP_MIN_LOG_LEVEL"] == "3"
 
 
 def test_make_class_mixes_solved_and_broken_submissions(tmp_path):
